@@ -1,0 +1,71 @@
+"""``yc status`` and ``yc log TABLE``: what the workspace holds, versions and lineage."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from yc_cli.context import state
+from yc_cli.render import out, table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+    app.command("log")(log_)
+
+
+def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """Show each table's version, rows, last commit and lineage (which input version it was built from)."""
+    st = state(ctx)
+    rows = st.store.status()
+    if as_json:
+        out.print_json(json.dumps({"workspace": str(st.workspace), "tables": rows}))
+        return
+    out.print(
+        table(
+            f"workspace {st.workspace}",
+            ["table", "version", "rows", "last commit (UTC)", "stage", "built from"],
+            [
+                (
+                    r["table"],
+                    "-" if r["version"] is None else r["version"],
+                    r["rows"],
+                    r["last_commit"] or "-",
+                    r["stage"] or "-",
+                    ", ".join(f"{k} v{v}" for k, v in r["inputs"].items()) or "-",
+                )
+                for r in rows
+            ],
+        )
+    )
+
+
+def log_(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Table: videos, transcripts, summaries or examples."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """List a table's versions, newest first: when, what stage, rows written, parameters, inputs."""
+    history = state(ctx).store.history(name)
+    if as_json:
+        out.print_json(json.dumps(history))
+        return
+    out.print(
+        table(
+            f"{name}: versions",
+            ["version", "timestamp (UTC)", "operation", "rows", "stage", "parameters", "inputs"],
+            [
+                (
+                    h["version"],
+                    h["timestamp"],
+                    h["operation"],
+                    "-" if h["rows"] is None else h["rows"],
+                    h["stage"] or "-",
+                    json.dumps(h["params"], sort_keys=True)[:80],
+                    ", ".join(f"{k} v{v}" for k, v in h["inputs"].items()) or "-",
+                )
+                for h in history
+            ],
+        )
+    )

@@ -1,0 +1,77 @@
+"""One table mapping exceptions to a one-line message and a hint; tracebacks only with ``--debug``."""
+
+from __future__ import annotations
+
+import errno
+import re
+from dataclasses import dataclass
+
+from yc_collect.errors import CollectError
+from yc_curate.errors import CurateError
+from yc_train.errors import ConfigError, TrainError
+
+
+class YcError(Exception):
+    """A CLI-level problem the user can fix; ``hint`` says how."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class StoreError(YcError):
+    """The workspace or one of its tables cannot be read or written."""
+
+
+class NotBuiltError(YcError):
+    """A command of the pipeline that this version does not implement yet."""
+
+    def __init__(self, command: str, issue: str) -> None:
+        super().__init__(f"'yc {command}' is not built yet ({issue})", hint="see README.md for what works today")
+
+
+@dataclass(frozen=True)
+class Explained:
+    kind: str
+    message: str
+    hint: str | None
+
+
+_SECRET = re.compile(r"(?i)(token|key|authorization|bearer)([\s:=]+)([A-Za-z0-9_\-\.]{8,})")
+
+
+def redact(text: str) -> str:
+    """Remove anything that looks like a credential, and the values of the known secret variables."""
+    import os
+
+    for var in ("HF_TOKEN", "DEEPGRAM_API_KEY", "OPENAI_API_KEY", "HUGGING_FACE_HUB_TOKEN", "WANDB_API_KEY"):
+        value = os.environ.get(var)
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+
+
+def explain(exc: BaseException) -> Explained:
+    """Map an exception to (kind, one-line message, hint). Unknown ones keep their type name."""
+    message = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    hint = getattr(exc, "hint", None)
+    if isinstance(exc, ConfigError):
+        return Explained("config", message, hint)
+    for cls, kind in ((YcError, "yc"), (CollectError, "collect"), (CurateError, "curate"), (TrainError, "train")):
+        if isinstance(exc, cls):
+            return Explained(kind, message, hint)
+    if isinstance(exc, ModuleNotFoundError):
+        return Explained(
+            "missing dependency",
+            message,
+            "install yc with its extras: uv sync --all-packages --all-extras (or pip install 'yc-cli[all]')",
+        )
+    if isinstance(exc, PermissionError) or (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES)):
+        return Explained("permission", message, "choose a writable workspace: --workspace DIR or YC_WORKSPACE=DIR")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return Explained("disk full", message, "free disk space or move the workspace (--workspace DIR); rerun resumes")
+    if isinstance(exc, FileNotFoundError):
+        return Explained("not found", message, "check the path")
+    if isinstance(exc, KeyboardInterrupt):
+        return Explained("interrupted", "stopped by the user", "rerun the same command: it resumes where it stopped")
+    return Explained(type(exc).__name__, message, "rerun with --debug for the full traceback")
