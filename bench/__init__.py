@@ -1,0 +1,1 @@
+"""Benchmarks: each ``bench/<name>/run.py`` prints a ratio against the baseline a user would otherwise run."""
