@@ -32,7 +32,9 @@ def speak(text: str, out: Path, *, voice: str = "en-us", speed: int = 160, pad_s
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wav = out.with_suffix(".espeak.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True, capture_output=True)
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True, capture_output=True
+    )
     filters = ["-af", f"adelay={int(pad_s * 1000)}:all=1,apad=pad_dur={pad_s}"] if pad_s else []
     if out.suffix == ".wav" and not pad_s:
         wav.rename(out)

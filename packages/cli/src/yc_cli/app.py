@@ -43,13 +43,20 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     workspace: Path | None = typer.Option(
-        None, "--workspace", "-w", help="Workspace directory holding the tables (env YC_WORKSPACE; default ./data/default)."
+        None,
+        "--workspace",
+        "-w",
+        help="Workspace directory holding the tables (env YC_WORKSPACE; default ./data/default).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks and debug logs."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     ctx.obj = State(workspace=resolve_workspace(workspace), debug=debug)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 for _module in COMMAND_MODULES:
@@ -76,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except typer.Exit as done:
         return done.exit_code
-    except BaseException as err:  # noqa: BLE001 - the one place every error becomes a message
+    except BaseException as err:
         if isinstance(err, SystemExit):
             return int(err.code or 0) if not isinstance(err.code, str) else 1
         if debug:

@@ -27,7 +27,9 @@ class NotBuiltError(YcError):
     """A command of the pipeline that this version does not implement yet."""
 
     def __init__(self, command: str, issue: str) -> None:
-        super().__init__(f"'yc {command}' is not built yet ({issue})", hint="see README.md for what works today")
+        super().__init__(
+            f"'yc {command}' is not built yet ({issue})", hint="see README.md for what works today"
+        )
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,12 @@ def explain(exc: BaseException) -> Explained:
     hint = getattr(exc, "hint", None)
     if isinstance(exc, ConfigError):
         return Explained("config", message, hint)
-    for cls, kind in ((YcError, "yc"), (CollectError, "collect"), (CurateError, "curate"), (TrainError, "train")):
+    for cls, kind in (
+        (YcError, "yc"),
+        (CollectError, "collect"),
+        (CurateError, "curate"),
+        (TrainError, "train"),
+    ):
         if isinstance(exc, cls):
             return Explained(kind, message, hint)
     if isinstance(exc, ModuleNotFoundError):
@@ -66,12 +73,20 @@ def explain(exc: BaseException) -> Explained:
             message,
             "install yc with its extras: uv sync --all-packages --all-extras (or pip install 'yc-cli[all]')",
         )
-    if isinstance(exc, PermissionError) or (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES)):
-        return Explained("permission", message, "choose a writable workspace: --workspace DIR or YC_WORKSPACE=DIR")
+    if isinstance(exc, PermissionError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES)
+    ):
+        return Explained(
+            "permission", message, "choose a writable workspace: --workspace DIR or YC_WORKSPACE=DIR"
+        )
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return Explained("disk full", message, "free disk space or move the workspace (--workspace DIR); rerun resumes")
+        return Explained(
+            "disk full", message, "free disk space or move the workspace (--workspace DIR); rerun resumes"
+        )
     if isinstance(exc, FileNotFoundError):
         return Explained("not found", message, "check the path")
     if isinstance(exc, KeyboardInterrupt):
-        return Explained("interrupted", "stopped by the user", "rerun the same command: it resumes where it stopped")
+        return Explained(
+            "interrupted", "stopped by the user", "rerun the same command: it resumes where it stopped"
+        )
     return Explained(type(exc).__name__, message, "rerun with --debug for the full traceback")

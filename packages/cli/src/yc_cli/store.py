@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.compute
 
 from yc_cli import __version__
 from yc_cli.errors import StoreError
@@ -92,7 +92,9 @@ class Store:
         try:
             return DeltaTable(str(self.path(table)), version=version)
         except Exception as err:  # deltalake raises its own errors for unknown versions
-            raise StoreError(f"cannot open '{table}' at version {version}: {err}", "yc log TABLE lists versions") from err
+            raise StoreError(
+                f"cannot open '{table}' at version {version}: {err}", "yc log TABLE lists versions"
+            ) from err
 
     # -- reading -----------------------------------------------------------------------------
     def version(self, table: str) -> int | None:
@@ -115,7 +117,9 @@ class Store:
         if where is not None:
             frame = frame.filter(where)
         order = "created_at" if "created_at" in frame.columns else "collected_at"
-        return frame.sort(order, nulls_last=False).unique(subset=list(KEYS[table]), keep="last", maintain_order=True)
+        return frame.sort(order, nulls_last=False).unique(
+            subset=list(KEYS[table]), keep="last", maintain_order=True
+        )
 
     def done_keys(self, table: str, where: pl.Expr | None = None) -> set[str]:
         """Keys (first key column) that have a row matching ``where`` (e.g. same params_hash, status ok)."""
@@ -157,7 +161,16 @@ class Store:
         out = []
         for table in SCHEMAS:
             if not self.exists(table):
-                out.append({"table": table, "version": None, "rows": 0, "last_commit": None, "stage": None, "inputs": {}})
+                out.append(
+                    {
+                        "table": table,
+                        "version": None,
+                        "rows": 0,
+                        "last_commit": None,
+                        "stage": None,
+                        "inputs": {},
+                    }
+                )
                 continue
             dt = self._delta(table)
             last = self.history(table)[0]
@@ -208,12 +221,18 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             write_deltalake(
-                str(path), data, mode="append", schema_mode="merge", commit_properties=self._commit(stage, params, inputs)
+                str(path),
+                data,
+                mode="append",
+                schema_mode="merge",
+                commit_properties=self._commit(stage, params, inputs),
             )
         except OSError:
             raise
         except Exception as err:
-            raise StoreError(f"could not write to '{table}': {err}", "check the workspace is writable") from err
+            raise StoreError(
+                f"could not write to '{table}': {err}", "check the workspace is writable"
+            ) from err
         return self.version(table)
 
     def upsert(
@@ -241,7 +260,13 @@ class Store:
             try:
                 (
                     self._delta(table)
-                    .merge(data, predicate, source_alias="s", target_alias="t", commit_properties=self._commit(stage, params, inputs))
+                    .merge(
+                        data,
+                        predicate,
+                        source_alias="s",
+                        target_alias="t",
+                        commit_properties=self._commit(stage, params, inputs),
+                    )
                     .when_matched_update_all()
                     .when_not_matched_insert_all()
                     .execute()

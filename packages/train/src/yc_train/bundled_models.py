@@ -14,7 +14,9 @@ from yc_train.errors import TrainError
 def package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise TrainError(f"the model package '{package}' is not installed", "run: uv sync --all-packages (dev group)")
+        raise TrainError(
+            f"the model package '{package}' is not installed", "run: uv sync --all-packages (dev group)"
+        )
     return Path(spec.origin).parent
 
 

@@ -31,7 +31,9 @@ def dequantize_gguf(gguf_file: Path, out_dir: Path | None = None, dtype: str = "
         raise TrainError(f"GGUF file not found: {gguf_file}", "pass the path of an existing .gguf file")
     if out_dir is None:
         stat = gguf_file.stat()
-        tag = hashlib.sha256(f"{gguf_file.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{dtype}".encode()).hexdigest()[:12]
+        tag = hashlib.sha256(
+            f"{gguf_file.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{dtype}".encode()
+        ).hexdigest()[:12]
         out_dir = default_cache() / "gguf" / f"{gguf_file.stem}-{tag}"
     out_dir = Path(out_dir)
     if (out_dir / "config.json").is_file() and any(out_dir.glob("*.safetensors")):
@@ -44,7 +46,9 @@ def dequantize_gguf(gguf_file: Path, out_dir: Path | None = None, dtype: str = "
     try:
         import gguf  # noqa: F401
     except ModuleNotFoundError as err:
-        raise TrainError("reading GGUF needs the 'gguf' package", "install it: uv pip install 'yc-train[gguf]'") from err
+        raise TrainError(
+            "reading GGUF needs the 'gguf' package", "install it: uv pip install 'yc-train[gguf]'"
+        ) from err
 
     log.info("dequantizing %s into %s (once)", gguf_file, out_dir)
     folder, name = str(gguf_file.parent), gguf_file.name
@@ -58,7 +62,9 @@ def dequantize_gguf(gguf_file: Path, out_dir: Path | None = None, dtype: str = "
     model = AutoModelForCausalLM.from_config(config, dtype=torch_dtype)
     missing, unexpected = model.load_state_dict(loaded.state_dict(), strict=False)
     if unexpected or [k for k in missing if "lm_head" not in k]:
-        raise TrainError(f"GGUF weights do not match the architecture: missing={missing[:3]} unexpected={unexpected[:3]}")
+        raise TrainError(
+            f"GGUF weights do not match the architecture: missing={missing[:3]} unexpected={unexpected[:3]}"
+        )
     if getattr(config, "tie_word_embeddings", False):
         model.tie_weights()
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
     app.command("log")(log_)
 
 
-def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+def status(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")
+) -> None:
     """Show each table's version, rows, last commit and lineage (which input version it was built from)."""
     st = state(ctx)
     rows = st.store.status()
