@@ -1,0 +1,427 @@
+"""The typed training config: Axolotl's key names (current and legacy), plus a few yc keys.
+
+Every field carries a description (it becomes the JSON Schema docs an editor shows). Keys marked
+``[yc]`` are yc's own; keys marked ``[compat]`` are accepted so an Axolotl file loads cleanly but have no
+effect in yc. Cross-field rules (warmup_steps + warmup_ratio, qlora without load_in_4bit, ...) live in
+:mod:`yc_train.config.checks` so a loader can report them together with field errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from yc_train.config.checks import LR_SCHEDULERS, OPTIMIZERS, conflicts, did_you_mean
+
+AttnImpl = Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention"]
+
+
+def _blank_to_none(value: Any) -> Any:
+    """Blank YAML values (``key:`` or ``key: ""``) mean unset."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: _blank_to_none(v) for k, v in data.items() if _blank_to_none(v) is not None}
+        return data
+
+
+class DatasetConfig(_Model):
+    """One entry of ``datasets:`` (or ``test_datasets:``): where the rows come from and how to read them.
+
+    A bare string is shorthand for ``{path: <string>}``.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"path": data} if isinstance(data, str) else data
+
+    path: str = Field(
+        description="Hub dataset id (e.g. AdithyaSK/Fireship_transcript_summar_prompt), a local file or folder, "
+        "or a yc workspace table."
+    )
+    type: str | dict[str, Any] = Field(
+        "completion",
+        description="Prompt format: completion (one text column, loss on all of it), chat_template (messages), "
+        "alpaca, input_output, ... or a mapping describing a custom format.",
+    )
+    data_files: str | list[str] | None = Field(None, description="File(s) inside `path` to load.")
+    split: str = Field("train", description="Split to read.")
+    name: str | None = Field(None, description="Dataset configuration (subset) name on the Hub.")
+    ds_type: str | None = Field(
+        None, description="File format when it cannot be guessed: json, jsonl, csv, parquet, text, arrow."
+    )
+    field: str | None = Field(None, description="Column holding the text (completion type; default `text`).")
+    revision: str | None = Field(None, description="Hub revision (branch, tag or commit) of the dataset.")
+    shards: int | None = Field(None, description="Split the dataset into this many shards and use one.")
+    trust_remote_code: bool | None = Field(None, description="[compat] Allow dataset loading scripts.")
+    chat_template: str | None = Field(
+        None, description="Chat template for this dataset (chat_template type)."
+    )
+    field_messages: str | None = Field(None, description="Column holding the messages (chat_template type).")
+    message_property_mappings: dict[str, str] | None = Field(
+        None, description="Map role/content to the keys used in each message (chat_template type)."
+    )
+    message_field_role: str | None = Field(None, description="Legacy: key of the role in each message.")
+    message_field_content: str | None = Field(None, description="Legacy: key of the content in each message.")
+    roles_to_train: list[str] | None = Field(
+        None, description="Roles whose tokens carry loss (chat_template)."
+    )
+    train_on_eos: str | None = Field(None, description="Which EOS tokens carry loss: turn, last, all, none.")
+    conversation: str | None = Field(None, description="Legacy sharegpt conversation template name.")
+
+
+class SpecialTokens(_Model):
+    """Special tokens set on the tokenizer before training (Axolotl's ``special_tokens:``)."""
+
+    bos_token: str | None = Field(None, description="Beginning-of-sequence token, e.g. <s>.")
+    eos_token: str | None = Field(None, description="End-of-sequence token, e.g. </s>.")
+    unk_token: str | None = Field(None, description="Unknown token, e.g. <unk>.")
+    pad_token: str | None = Field(
+        None, description="Padding token (defaults to EOS when the model has none)."
+    )
+    additional_special_tokens: list[str] | None = Field(None, description="Extra special tokens to register.")
+
+
+class TrainConfig(_Model):
+    """An Axolotl-compatible training config. Load one with :func:`yc_train.config.load_config`."""
+
+    # --- model -----------------------------------------------------------------------------------
+    base_model: str = Field(description="Hub id or local folder of the model to fine-tune.")
+    base_model_config: str | None = Field(
+        None, description="Where to read the model config if not base_model."
+    )
+    revision_of_model: str | None = Field(
+        None, description="Hub revision of base_model (legacy: model_revision)."
+    )
+    model_type: str | None = Field(
+        None, description="Model class name, e.g. MistralForCausalLM (default: AutoModelForCausalLM)."
+    )
+    tokenizer_type: str | None = Field(
+        None, description="Tokenizer class name, e.g. LlamaTokenizer (default: auto)."
+    )
+    tokenizer_config: str | None = Field(None, description="Where to read the tokenizer if not base_model.")
+    tokenizer_use_fast: bool | None = Field(None, description="Use the fast (Rust) tokenizer.")
+    trust_remote_code: bool | None = Field(None, description="Allow model code from the Hub repo.")
+    is_mistral_derived_model: bool | None = Field(
+        None, description="[compat] Old Axolotl hint; yc reads the config."
+    )
+    is_llama_derived_model: bool | None = Field(
+        None, description="[compat] Old Axolotl hint; yc reads the config."
+    )
+    is_falcon_derived_model: bool | None = Field(
+        None, description="[compat] Old Axolotl hint; yc reads the config."
+    )
+    is_qwen_derived_model: bool | None = Field(
+        None, description="[compat] Old Axolotl hint; yc reads the config."
+    )
+    load_in_8bit: bool = Field(False, description="Load the base weights in 8 bit (bitsandbytes).")
+    load_in_4bit: bool = Field(
+        False, description="Load the base weights in 4 bit (bitsandbytes; needs adapter: qlora)."
+    )
+    bnb_config_kwargs: dict[str, Any] | None = Field(
+        None, description="Extra BitsAndBytesConfig arguments, e.g. bnb_4bit_quant_type: nf4."
+    )
+
+    # --- data ------------------------------------------------------------------------------------
+    datasets: list[DatasetConfig] = Field(description="Training datasets (at least one).", min_length=1)
+    test_datasets: list[DatasetConfig] | None = Field(
+        None, description="Evaluation datasets (instead of a split)."
+    )
+    dataset_prepared_path: str | None = Field(
+        None, description="Folder for the tokenized dataset cache (reused when the data and settings match)."
+    )
+    dataset_processes: int | None = Field(None, ge=1, description="Worker processes for tokenizing.")
+    shuffle_merged_datasets: bool = Field(True, description="Shuffle rows after merging the datasets.")
+    val_set_size: float = Field(
+        0.0, ge=0, description="Held-out evaluation share: a fraction (0.1 = 10 %), or a row count if >= 1."
+    )
+    sequence_len: int = Field(
+        2048, ge=8, description="Maximum tokens per training row (longer rows are cut)."
+    )
+    sample_packing: bool = Field(
+        False, description="Pack several samples into each row (no cross-sample attention)."
+    )
+    eval_sample_packing: bool | None = Field(
+        None, description="Pack the evaluation rows too (default: as training)."
+    )
+    pad_to_sequence_len: bool | None = Field(
+        None, description="Pad every row to sequence_len (stable memory use)."
+    )
+    train_on_inputs: bool = Field(
+        False, description="Also compute loss on the prompt part (completion: all text)."
+    )
+    group_by_length: bool = Field(False, description="Batch rows of similar length together (less padding).")
+    special_tokens: SpecialTokens | None = Field(None, description="Special tokens set on the tokenizer.")
+    tokens: list[str] | None = Field(None, description="Extra (non-special) tokens added to the vocabulary.")
+    chat_template: str | None = Field(
+        None, description="Chat template name (chatml, llama3, tokenizer_default, jinja, ...)."
+    )
+    chat_template_jinja: str | None = Field(
+        None, description="A Jinja chat template (with chat_template: jinja)."
+    )
+    default_system_message: str | None = Field(
+        None, description="System message added when a sample has none."
+    )
+
+    # --- adapter ---------------------------------------------------------------------------------
+    adapter: Literal["lora", "qlora"] | None = Field(
+        None, description="lora, qlora, or unset / none / full for a full fine-tune."
+    )
+    lora_model_dir: str | None = Field(
+        None, description="Start from (or infer with) this trained adapter folder."
+    )
+    lora_r: int = Field(8, ge=1, description="LoRA rank.")
+    lora_alpha: int | float = Field(16, gt=0, description="LoRA alpha (scale = alpha / r).")
+    lora_dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on the LoRA input.")
+    lora_target_linear: bool | None = Field(
+        None, description="Target every linear layer except the output head."
+    )
+    lora_target_modules: list[str] | None = Field(
+        None, description="Module names to adapt, e.g. q_proj, v_proj."
+    )
+    lora_modules_to_save: list[str] | None = Field(
+        None, description="Modules trained in full and saved with the adapter (e.g. embed_tokens, lm_head)."
+    )
+    lora_fan_in_fan_out: bool | None = Field(
+        None, description="Set for Conv1D layers that store weights transposed."
+    )
+    peft_use_dora: bool | None = Field(None, description="Use DoRA (weight-decomposed LoRA).")
+    peft_use_rslora: bool | None = Field(
+        None, description="Use rank-stabilised LoRA scaling (alpha / sqrt(r))."
+    )
+    lora_on_cpu: bool | None = Field(None, description="[compat] Keep the adapter on CPU when merging.")
+
+    # --- optimisation ----------------------------------------------------------------------------
+    micro_batch_size: int = Field(1, ge=1, description="Rows per device per step.")
+    gradient_accumulation_steps: int = Field(
+        1, ge=1, description="Micro-batches accumulated per optimizer step."
+    )
+    eval_batch_size: int | None = Field(
+        None, ge=1, description="Rows per evaluation step (default: micro_batch_size)."
+    )
+    num_epochs: int | float = Field(1, gt=0, description="Passes over the training data.")
+    max_steps: int | None = Field(
+        None, ge=1, description="Stop after this many optimizer steps (wins over num_epochs)."
+    )
+    optimizer: str = Field(
+        "adamw_torch", description="Optimizer (transformers names: adamw_torch, adamw_bnb_8bit, ...)."
+    )
+    lr_scheduler: str = Field("cosine", description="Learning-rate schedule: cosine, linear, constant, ...")
+    lr_scheduler_kwargs: dict[str, Any] | None = Field(None, description="Extra scheduler arguments.")
+    cosine_min_lr_ratio: float | None = Field(
+        None, ge=0, le=1, description="Cosine floor as a share of the peak LR."
+    )
+    learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate (2e-4 or 0.0002).")
+    warmup_steps: int | None = Field(None, ge=0, description="Linear warm-up steps (or use warmup_ratio).")
+    warmup_ratio: float | None = Field(None, ge=0, lt=1, description="Warm-up as a share of all steps.")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
+    max_grad_norm: float | None = Field(None, gt=0, description="Gradient clipping norm (default 1.0).")
+    adam_beta1: float | None = Field(None, ge=0, lt=1, description="AdamW beta1.")
+    adam_beta2: float | None = Field(None, ge=0, lt=1, description="AdamW beta2.")
+    adam_epsilon: float | None = Field(None, gt=0, description="AdamW epsilon.")
+    neftune_noise_alpha: float | None = Field(
+        None, ge=0, description="NEFTune embedding noise (legacy: noisy_embedding_alpha)."
+    )
+    seed: int = Field(42, description="Random seed (data order, LoRA init, dropout).")
+
+    # --- precision and speed ---------------------------------------------------------------------
+    bf16: bool | Literal["auto"] = Field(
+        "auto", description="bfloat16 compute: true, false or auto (when the device supports it)."
+    )
+    fp16: bool | None = Field(None, description="float16 mixed precision (GPU).")
+    tf32: bool | None = Field(None, description="Allow TF32 matmuls (Ampere+ GPUs).")
+    gradient_checkpointing: bool = Field(
+        False, description="Recompute activations in backward (less memory, ~1.3x time)."
+    )
+    gradient_checkpointing_kwargs: dict[str, Any] | None = Field(
+        None, description="e.g. use_reentrant: false."
+    )
+    attn_implementation: AttnImpl | None = Field(
+        None,
+        description="Attention kernel: sdpa (default), eager, flash_attention_2, flash_attention_3, flex_attention.",
+    )
+    flash_attention: bool | None = Field(
+        None, description="Legacy: true = attn_implementation flash_attention_2."
+    )
+    xformers_attention: bool | None = Field(
+        None, description="Legacy: xformers attention (yc uses sdpa instead)."
+    )
+    sdp_attention: bool | None = Field(None, description="Legacy: true = attn_implementation sdpa.")
+    flex_attention: bool | None = Field(
+        None, description="Legacy: true = attn_implementation flex_attention."
+    )
+    eager_attention: bool | None = Field(None, description="Legacy: true = attn_implementation eager.")
+    flash_attn_cross_entropy: bool | None = Field(
+        None, description="[compat] flash-attn fused loss; no effect in yc."
+    )
+    flash_attn_rms_norm: bool | None = Field(
+        None, description="[compat] flash-attn RMSNorm; no effect in yc."
+    )
+    flash_attn_fuse_qkv: bool | None = Field(None, description="[compat] no effect in yc.")
+    flash_attn_fuse_mlp: bool | None = Field(None, description="[compat] no effect in yc.")
+    torch_compile: bool | None = Field(
+        None, description="torch.compile the model (long first step, faster after)."
+    )
+    num_threads: int | None = Field(
+        None,
+        ge=1,
+        description="[yc] CPU threads for torch (default: torch's choice; 1 is best on a busy machine).",
+    )
+
+    # --- distributed -----------------------------------------------------------------------------
+    deepspeed: str | dict[str, Any] | None = Field(None, description="DeepSpeed JSON config path or mapping.")
+    fsdp: list[str] | str | None = Field(None, description="FSDP options, e.g. [full_shard, auto_wrap].")
+    fsdp_config: dict[str, Any] | None = Field(
+        None, description="FSDP settings (fsdp_version, wrap policy, ...)."
+    )
+    local_rank: int | None = Field(None, description="[compat] Set by the launcher; leave blank.")
+    ddp_timeout: int | None = Field(
+        None, ge=1, description="Seconds before a distributed collective times out."
+    )
+    ddp_find_unused_parameters: bool | None = Field(None, description="DDP find_unused_parameters.")
+
+    # --- evaluation, checkpoints, logging --------------------------------------------------------
+    output_dir: str = Field("./model-out", description="Where the adapter/model, checkpoints and metrics go.")
+    logging_steps: int | None = Field(
+        None, ge=1, description="Log metrics every N optimizer steps (default 1)."
+    )
+    evals_per_epoch: int | None = Field(None, ge=1, description="Evaluations per epoch (or use eval_steps).")
+    eval_steps: int | float | None = Field(
+        None, gt=0, description="Evaluate every N steps (a float < 1 = share of all)."
+    )
+    eval_strategy: str | None = Field(None, description="no, steps or epoch (legacy: evaluation_strategy).")
+    eval_table_size: int | None = Field(
+        None, ge=0, description="Rows of sample generations logged at each eval."
+    )
+    eval_max_new_tokens: int | None = Field(None, ge=1, description="Tokens generated per eval-table row.")
+    saves_per_epoch: int | None = Field(None, ge=1, description="Checkpoints per epoch (or use save_steps).")
+    save_steps: int | float | None = Field(
+        None, gt=0, description="Checkpoint every N steps (a float < 1 = share of all)."
+    )
+    save_strategy: str | None = Field(None, description="no, steps, epoch or best.")
+    save_total_limit: int | None = Field(None, ge=1, description="Keep at most this many checkpoints.")
+    save_safetensors: bool | None = Field(None, description="Save weights as safetensors (default true).")
+    early_stopping_patience: int | None = Field(
+        None, ge=1, description="Stop after N evaluations without improvement."
+    )
+    resume_from_checkpoint: str | None = Field(None, description="Checkpoint folder to resume from.")
+    auto_resume_from_checkpoints: bool | None = Field(
+        None, description="Resume from the newest checkpoint in output_dir."
+    )
+    loss_watchdog_threshold: float | None = Field(
+        None, gt=0, description="Stop when the loss stays above this."
+    )
+    loss_watchdog_patience: int | None = Field(
+        None, ge=1, description="Steps above the threshold before stopping."
+    )
+    use_tensorboard: bool | None = Field(None, description="Write TensorBoard event files under output_dir.")
+    wandb_project: str | None = Field(None, description="Weights & Biases project (unset = no wandb).")
+    wandb_entity: str | None = Field(None, description="Weights & Biases team or user.")
+    wandb_watch: str | None = Field(None, description="wandb.watch mode: gradients, parameters, all, false.")
+    wandb_name: str | None = Field(None, description="Weights & Biases run name (legacy: wandb_run_id).")
+    wandb_log_model: str | None = Field(
+        None, description="Upload checkpoints to wandb: false, checkpoint, end."
+    )
+    wandb_mode: str | None = Field(None, description="online, offline or disabled.")
+    hub_model_id: str | None = Field(None, description="Push the result to this Hub model repo.")
+    hub_strategy: str | None = Field(
+        None, description="When to push: end, every_save, checkpoint, all_checkpoints."
+    )
+
+    # --- behaviour -------------------------------------------------------------------------------
+    strict: bool | None = Field(
+        None, description="Unknown keys are errors instead of warnings (like --strict)."
+    )
+    debug: bool | None = Field(None, description="Log tokenized samples and extra diagnostics.")
+    template: str | None = Field(
+        None,
+        description="[yc] Name of the yc curate template the dataset was rendered with (recorded in outputs).",
+    )
+
+    @field_validator("adapter", mode="before")
+    @classmethod
+    def _adapter(cls, value: Any) -> Any:
+        if value is None or (
+            isinstance(value, str) and value.strip().lower() in ("", "none", "full", "false")
+        ):
+            return None
+        if value is False:
+            return None
+        text = str(value).strip().lower()
+        if text not in ("lora", "qlora"):
+            raise ValueError(
+                f"unknown adapter '{value}'{did_you_mean(text, ('lora', 'qlora'))}: use lora, qlora or none"
+            )
+        return text
+
+    @field_validator("optimizer", "lr_scheduler", mode="before")
+    @classmethod
+    def _known_name(cls, value: Any, info: Any) -> Any:
+        choices = OPTIMIZERS if info.field_name == "optimizer" else LR_SCHEDULERS
+        if isinstance(value, str) and value.strip() not in choices:
+            raise ValueError(f"unknown {info.field_name} '{value}'{did_you_mean(value.strip(), choices)}")
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("lora_target_modules", "lora_modules_to_save", "tokens", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("bf16", mode="before")
+    @classmethod
+    def _bf16(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        return value
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> TrainConfig:
+        problems = conflicts(self.model_dump())
+        if problems:
+            raise ValueError("; ".join(f"{path}: {message}" for path, message in problems))
+        return self
+
+    # --- resolution helpers the recipe uses ------------------------------------------------------
+    def resolved_attn_implementation(self) -> str:
+        """The attention kernel to request: attn_implementation, else the legacy flags, else ``sdpa``.
+
+        ``xformers_attention`` maps to ``sdpa`` (same maths, no extra package). Whether the machine can run
+        the result (flash-attn installed, CUDA present) is the recipe's business (it falls back to sdpa).
+        """
+        if self.attn_implementation:
+            return self.attn_implementation
+        if self.flash_attention:
+            return "flash_attention_2"
+        if self.flex_attention:
+            return "flex_attention"
+        if self.eager_attention:
+            return "eager"
+        return "sdpa"
+
+    @property
+    def is_full_finetune(self) -> bool:
+        """True when no adapter is set (all weights train)."""
+        return self.adapter is None
+
+    @property
+    def effective_batch_size(self) -> int:
+        """Rows per optimizer step on one process: micro_batch_size x gradient_accumulation_steps."""
+        return self.micro_batch_size * self.gradient_accumulation_steps
+
+    def to_yaml(self) -> str:
+        """The config as YAML with every resolved value (unset keys left out); loads back to an equal config."""
+        import yaml
+
+        data = self.model_dump(mode="json", exclude_none=True)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
