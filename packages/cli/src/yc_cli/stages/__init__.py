@@ -1,0 +1,1 @@
+"""CLI glue that `yc curate` chains: one module per stage, each with `run(store, ..., console)`."""
