@@ -35,7 +35,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _on(value: Any) -> bool:
+def is_on(value: Any) -> bool:
     """Truthiness of a raw YAML value: true, "true", "yes", 1 are on; blank, false, "false", 0 are off."""
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "on", "1")
@@ -66,7 +66,7 @@ def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         if _set(v.get(a)) and _set(v.get(b)) and v.get(b) is not False:
             out.append((b, f"conflicts with {a}: {why}"))
     adapter = _adapter(v.get("adapter"))
-    four, eight = _on(v.get("load_in_4bit")), _on(v.get("load_in_8bit"))
+    four, eight = is_on(v.get("load_in_4bit")), is_on(v.get("load_in_8bit"))
     if four and eight:
         out.append(("load_in_8bit", "conflicts with load_in_4bit: choose one quantization"))
     if adapter == "qlora" and not four:
@@ -77,10 +77,10 @@ def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append(
             ("adapter", "a quantized base model cannot be trained in full: set adapter: lora or qlora")
         )
-    if _on(v.get("bf16")) and str(v.get("bf16")).strip().lower() != "auto" and _on(v.get("fp16")):
+    if is_on(v.get("bf16")) and str(v.get("bf16")).strip().lower() != "auto" and is_on(v.get("fp16")):
         out.append(("fp16", "conflicts with bf16: true: choose one half-precision type"))
     legacy = [k for k in ("flash_attention", "xformers_attention", "sdp_attention", "flex_attention", "eager_attention")
-              if _on(v.get(k))]  # fmt: skip
+              if is_on(v.get(k))]  # fmt: skip
     if len(legacy) > 1:
         out.append(
             (legacy[1], f"conflicts with {legacy[0]}: set one attention option (or attn_implementation)")
@@ -99,22 +99,24 @@ def advice(values: Mapping[str, Any]) -> list[str]:
     v = values
     notes: list[str] = []
     adapter = _adapter(v.get("adapter"))
-    lora_keys = [k for k in ("lora_target_modules", "lora_target_linear", "lora_model_dir") if _on(v.get(k))]
+    lora_keys = [
+        k for k in ("lora_target_modules", "lora_target_linear", "lora_model_dir") if is_on(v.get(k))
+    ]
     if adapter is None and lora_keys:
         notes.append(
             f"{lora_keys[0]} is set but adapter is unset (full fine-tune): the LoRA keys are ignored"
         )
-    if adapter and not _on(v.get("lora_target_linear")) and not _set(v.get("lora_target_modules")):
+    if adapter and not is_on(v.get("lora_target_linear")) and not _set(v.get("lora_target_modules")):
         notes.append(
             "neither lora_target_modules nor lora_target_linear is set: yc targets all linear layers"
         )
-    if _on(v.get("early_stopping_patience")) and not (
+    if is_on(v.get("early_stopping_patience")) and not (
         _set(v.get("test_datasets")) or (_set(v.get("val_set_size")) and _num(v.get("val_set_size")) > 0)
     ):
         notes.append("early_stopping_patience needs an evaluation set (val_set_size > 0 or test_datasets)")
-    if _on(v.get("sample_packing")) and _on(v.get("group_by_length")):
+    if is_on(v.get("sample_packing")) and is_on(v.get("group_by_length")):
         notes.append("group_by_length has no effect with sample_packing")
-    if _on(v.get("xformers_attention")):
+    if is_on(v.get("xformers_attention")):
         notes.append("xformers_attention: yc uses sdpa (the same attention without xformers)")
     return notes
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from yc_train.config.checks import _on, advice, conflicts, did_you_mean
+from yc_train.config.checks import advice, is_on, conflicts, did_you_mean
 from yc_train.config.schema import DatasetConfig, SpecialTokens, TrainConfig
 from yc_train.errors import ConfigError
 
@@ -69,13 +69,15 @@ def load_config(
         except (KeyError, IndexError, TypeError, ValueError) as err:
             problems.append((_dotted(key), f"cannot apply override: {err}"))
     values = normalise(values, warnings, problems)
-    strict = strict or _on(values.get("strict"))
+    strict = strict or is_on(values.get("strict"))
     for key_path, message in unknown_keys(values):
         (problems.append((key_path, message)) if strict else warnings.append(f"{key_path}: {message}"))
     problems += _validation_problems(values)
     if problems:
         where = f" in {path}" if path else ""
-        raise ConfigError(_dedupe(problems), hint=f"fix the keys listed{where} (reference: yc train schema)")
+        err = ConfigError(_dedupe(problems), hint=f"fix the keys listed{where} (reference: yc train schema)")
+        err.warnings = warnings  # type: ignore[attr-defined]  # shown with the problems
+        raise err
     cfg = TrainConfig.model_validate(values)
     warnings += advice(values)
     for note in warnings:
@@ -188,7 +190,10 @@ def _validation_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
             if not e["loc"]:
                 continue  # the cross-field validator: reported below from conflicts()
             message = str(e["msg"]).removeprefix("Value error, ")
-            if e["type"] not in ("missing",) and "input" in e and not isinstance(e["input"], dict | list):
+            shown = (
+                "input" in e and not isinstance(e["input"], dict | list) and repr(e["input"]) not in message
+            )
+            if e["type"] != "missing" and shown:
                 message += f" (got {e['input']!r})"
             problems.append((_key_path(e["loc"]), message))
     problems += conflicts(clean)
