@@ -1,0 +1,1 @@
+"""``make demo``: the whole yc pipeline on the bundled sample channel, offline."""
