@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from yc_train.config.checks import advice, is_on, conflicts, did_you_mean
+from yc_train.config.checks import advice, conflicts, did_you_mean, is_on
 from yc_train.config.schema import DatasetConfig, SpecialTokens, TrainConfig
 from yc_train.errors import ConfigError
 
@@ -186,18 +186,50 @@ def _validation_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     try:
         TrainConfig.model_validate(clean)
     except ValidationError as err:
+        expected: dict[str, list[str]] = {}  # a union reports once per member: merge into one message
+        got: dict[str, Any] = {}
         for e in err.errors(include_url=False):
             if not e["loc"]:
                 continue  # the cross-field validator: reported below from conflicts()
-            message = str(e["msg"]).removeprefix("Value error, ")
-            shown = (
-                "input" in e and not isinstance(e["input"], dict | list) and repr(e["input"]) not in message
-            )
-            if e["type"] != "missing" and shown:
-                message += f" (got {e['input']!r})"
-            problems.append((_key_path(e["loc"]), message))
+            key = _key_path(e["loc"])
+            wanted = _expected(e)
+            if wanted is None:
+                message = "required key is missing" if e["type"] == "missing" else str(e["msg"])
+                message = message.removeprefix("Value error, ")
+                if e["type"] != "missing" and _show(e.get("input")) and repr(e["input"]) not in message:
+                    message += f" (got {e['input']!r})"
+                problems.append((key, message))
+                continue
+            expected.setdefault(key, [])
+            if wanted not in expected[key]:
+                expected[key].append(wanted)
+            got[key] = e.get("input")
+        for key, kinds in expected.items():
+            if "a number" in kinds and "a whole number" in kinds:
+                kinds.remove("a whole number")
+            shown = f" (got {got[key]!r})" if _show(got[key]) else ""
+            problems.append((key, f"expected {' or '.join(kinds)}{shown}"))
     problems += conflicts(clean)
     return problems
+
+
+_EXPECTED = {
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false",
+    "bool_parsing": "true or false", "string_type": "a string", "list_type": "a list", "dict_type": "a mapping",
+    "model_type": "a mapping", "model_attributes_type": "a mapping",
+}  # fmt: skip
+
+
+def _expected(error: Any) -> str | None:
+    """What a type error wanted, in words (None for other errors, which keep pydantic's message)."""
+    if error["type"] == "literal_error":
+        return str(error.get("ctx", {}).get("expected", "one of the allowed values"))
+    return _EXPECTED.get(error["type"])
+
+
+def _show(value: Any) -> bool:
+    return not isinstance(value, dict | list) and len(repr(value)) <= 80
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
