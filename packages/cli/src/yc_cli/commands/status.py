@@ -7,6 +7,7 @@ import json
 import typer
 
 from yc_cli.context import state
+from yc_cli.published import latest_published
 from yc_cli.render import out, table
 
 
@@ -21,8 +22,9 @@ def status(
     """Show each table's version, rows, last commit and lineage (which input version it was built from)."""
     st = state(ctx)
     rows = st.store.status()
+    published = latest_published(st.workspace)  # -- yc publish's record (see yc_cli/published.py)
     if as_json:
-        out.print_json(json.dumps({"workspace": str(st.workspace), "tables": rows}))
+        out.print_json(json.dumps({"workspace": str(st.workspace), "tables": rows, "published": published}))
         return
     out.print(
         table(
@@ -38,6 +40,33 @@ def status(
                     ", ".join(f"{k} v{v}" for k, v in r["inputs"].items()) or "-",
                 )
                 for r in rows
+            ],
+        )
+    )
+    _show_published(published)
+
+
+# -- published: what yc publish uploaded from this workspace --------------------------------------
+def _show_published(published: list[dict]) -> None:
+    if not published:
+        return
+    out.print(
+        table(
+            "published",
+            ["repo", "kind", "revision", "commit", "from", "changed", "when (UTC)"],
+            [
+                (
+                    p.get("repo_id"),
+                    p.get("kind"),
+                    p.get("revision"),
+                    (p.get("commit") or "")[:12],
+                    f"examples v{p['table_version']}"
+                    if p.get("table_version") is not None
+                    else p.get("source", "-"),
+                    "yes" if p.get("changed") else "no (unchanged)",
+                    p.get("published_at"),
+                )
+                for p in published
             ],
         )
     )
