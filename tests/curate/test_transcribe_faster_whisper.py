@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,7 @@ def test_paragraph_wer_and_segments(tiny, make_speech) -> None:
     segs = row["segments"]
     assert len(segs) >= 2
     assert all(s["end"] >= s["start"] for s in segs)
-    assert all(
-        a["start"] <= b["start"] and a["end"] <= b["start"] + 0.05
-        for a, b in zip(segs, segs[1:], strict=False)
-    )
+    assert all(a["start"] <= b["start"] and a["end"] <= b["start"] + 0.05 for a, b in pairwise(segs))
     assert segs[0]["start"] < 1.5 and segs[-1]["end"] > total - 2.5  # the speech is covered end to end
     assert " ".join(s["text"] for s in segs) == row["text"]
 
