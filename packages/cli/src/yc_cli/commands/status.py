@@ -50,26 +50,17 @@ def status(
 def _show_published(published: list[dict]) -> None:
     if not published:
         return
-    out.print(
-        table(
-            "published",
-            ["repo", "kind", "revision", "commit", "from", "changed", "when (UTC)"],
-            [
-                (
-                    p.get("repo_id"),
-                    p.get("kind"),
-                    p.get("revision"),
-                    (p.get("commit") or "")[:12],
-                    f"examples v{p['table_version']}"
-                    if p.get("table_version") is not None
-                    else p.get("source", "-"),
-                    "yes" if p.get("changed") else "no (unchanged)",
-                    p.get("published_at"),
-                )
-                for p in published
-            ],
+    rows = []
+    for p in published:
+        source = (
+            f"examples v{p['table_version']}"
+            if p.get("table_version") is not None
+            else f"model {str(p.get('source', '')).rstrip('/').rsplit('/', 1)[-1]}"
         )
-    )
+        commit = (p.get("commit") or "")[:12] + ("" if p.get("changed", True) else " (same)")
+        when = (p.get("published_at") or "").replace("T", " ")[:16]
+        rows.append((f"{p.get('repo_id')}@{p.get('revision')}", commit, source, when))
+    out.print(table("published to the Hub", ["repo@revision", "commit", "from", "when (UTC)"], rows))
 
 
 def log_(
