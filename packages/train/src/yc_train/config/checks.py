@@ -108,7 +108,7 @@ def advice(values: Mapping[str, Any]) -> list[str]:
         )
     if adapter and not is_on(v.get("lora_target_linear")) and not _set(v.get("lora_target_modules")):
         notes.append(
-            "neither lora_target_modules nor lora_target_linear is set: yc targets all linear layers"
+            "neither lora_target_modules nor lora_target_linear is set (lora_target_linear: true adapts every linear layer)"
         )
     if is_on(v.get("early_stopping_patience")) and not (
         _set(v.get("test_datasets")) or (_set(v.get("val_set_size")) and _num(v.get("val_set_size")) > 0)
