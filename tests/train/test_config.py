@@ -330,4 +330,15 @@ def test_json_schema_documents_every_key() -> None:
     assert "[yc]" in props["num_threads"]["description"] and "[yc]" in props["template"]["description"]
     # every key an example uses is in the schema (editors would flag the rest)
     for path in EXAMPLES:
-        assert set(yaml.safe_load(path.read_text())) <= set(props), path
+        data = yaml.safe_load(path.read_text())
+        assert set(data) <= set(props), path
+        # a blank value (null) must be allowed by the schema, or an editor would underline it
+        blank = [k for k, v in data.items() if v is None]
+        assert all({"type": "null"} in props[k].get("anyOf", []) for k in blank), (path, blank)
+
+
+@pytest.mark.parametrize(("bf16", "supported", "expected"), [("auto", True, True), ("auto", False, False),
+                                                             (True, False, True), (False, True, False)])  # fmt: skip
+def test_bf16_auto_follows_the_device(bf16: object, supported: bool, expected: bool) -> None:
+    cfg, _ = load_config(None, data={"base_model": "m", "datasets": ["d"], "bf16": bf16})
+    assert cfg.bf16 == bf16 and cfg.resolved_bf16(supported) is expected

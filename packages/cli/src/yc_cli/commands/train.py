@@ -7,6 +7,7 @@ the command functions so ``yc --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -167,8 +168,9 @@ def run(
     )  # fmt: skip
     cfg = _load(config, overrides, strict)
     console.print(table(f"yc train {config}", ["setting", "value"], summary_rows(cfg)))
-    saved = save_resolved(cfg)
-    console.print(f"resolved config: {saved}")
+    if os.environ.get("RANK", "0") == "0":  # under a DDP launcher only rank 0 writes it
+        saved = save_resolved(cfg)
+        console.print(f"resolved config: {saved}")
     if num_processes > 1:
         launch = _import("yc_train.launch", "launch")
         result = launch(str(config), overrides, num_processes)
@@ -203,7 +205,11 @@ def schema(
         None, "--out", help="Write to FILE instead of stdout.", show_default=False
     ),
 ) -> None:
-    """Print the config's JSON Schema (for editor autocompletion of YAML configs)."""
+    """Print the config's JSON Schema (for editor autocompletion of YAML configs).
+
+    With the YAML language server (e.g. VS Code's YAML extension), write the schema to a file and
+    put [bold]# yaml-language-server: $schema=yc-train.schema.json[/bold] on the first line of a config.
+    """
     import json
 
     from yc_cli.render import console

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -328,7 +329,7 @@ def save_resolved(cfg: TrainConfig, output_dir: str | Path | None = None) -> Pat
     folder = Path(output_dir if output_dir is not None else cfg.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESOLVED_NAME
-    tmp = target.with_suffix(".yml.tmp")
+    tmp = target.with_name(f".{RESOLVED_NAME}.{os.getpid()}.tmp")  # unique: DDP ranks may save at once
     tmp.write_text(cfg.to_yaml(), encoding="utf-8")
     tmp.replace(target)
     return target

@@ -48,7 +48,7 @@ class DatasetConfig(_Model):
 
     path: str = Field(
         description="Hub dataset id (e.g. AdithyaSK/Fireship_transcript_summar_prompt), a local file or folder, "
-        "or a yc workspace table."
+        "or a yc workspace (its examples table). Relative paths start at the current directory."
     )
     type: str | dict[str, Any] = Field(
         "completion",
@@ -408,6 +408,10 @@ class TrainConfig(_Model):
         if self.eager_attention:
             return "eager"
         return "sdpa"
+
+    def resolved_bf16(self, supported: bool) -> bool:
+        """Whether to compute in bfloat16: ``bf16: auto`` follows ``supported`` (the device's support)."""
+        return supported if self.bf16 == "auto" else bool(self.bf16)
 
     @property
     def is_full_finetune(self) -> bool:
