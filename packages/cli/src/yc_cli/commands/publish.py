@@ -107,7 +107,8 @@ def _show(summary: dict[str, Any]) -> None:
     else:
         outcome = "new commit" if summary["changed"] else "unchanged, no new commit"
         title = f"{what} -> {summary['repo_id']}@{summary['revision']}: {outcome} {summary['commit'][:12]}"
-    out.print(table(title, ["file", "bytes"], [(p, f"{n:,}") for p, n in files]))
+    out.print(title)
+    out.print(table("files", ["file", "bytes"], [(p, f"{n:,}") for p, n in files]))
     if summary.get("splits"):
         out.print("splits: " + ", ".join(f"{k} {v}" for k, v in summary["splits"].items()))
     if mode == "hub":

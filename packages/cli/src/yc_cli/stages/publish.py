@@ -83,7 +83,13 @@ def dataset_frame(store: Store, version: int | None = None) -> tuple[pl.DataFram
         from yc_cli.errors import YcError
 
         raise YcError("the workspace has no examples yet", "render them first: yc curate")
-    examples = store.current("examples", ver)
+    from yc_cli.stages.render import current_examples
+
+    examples = current_examples(store, ver)  # newest row per key, latest render parameters up to ver
+    if examples.height == 0:
+        from yc_cli.errors import YcError
+
+        raise YcError(f"examples version {ver} holds no current examples", "render them first: yc curate")
     inputs = _lineage(store, ver)
     videos = _current(store, "videos", inputs.get("videos"))
     ids = examples.get_column("video_id").unique()
@@ -129,7 +135,10 @@ def dataset_frame(store: Store, version: int | None = None) -> tuple[pl.DataFram
 
 
 def _split_rows(frame: pl.DataFrame) -> dict[str, int]:
-    return {str(k): int(v) for k, v in frame.group_by("split").len().sort("split").iter_rows()}
+    from yc_curate.publish.shards import ordered_splits
+
+    counts = {str(k or "train"): int(v) for k, v in frame.group_by("split").len().iter_rows()}
+    return {k: counts[k] for k in ordered_splits(list(counts))}
 
 
 def _file_rows(folder: Path, files: list[Path]) -> list[tuple[str, int]]:
@@ -312,7 +321,11 @@ def _record(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _status(console: Console | None, text: str, fn: Any) -> Any:
+    """Run ``fn`` under a spinner; uploads print one line instead (huggingface_hub draws its own bars)."""
     if console is None:
+        return fn()
+    if text.startswith("uploading"):
+        console.print(f"{text} ...")
         return fn()
     with console.status(text):
         return fn()

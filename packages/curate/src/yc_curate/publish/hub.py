@@ -148,7 +148,7 @@ def upload_files_as_commit(
     branch = revision or "main"
     message = message or f"Upload {len(files)} files with yc"
     step = ["connecting"]
-    with _hub_errors(repo_id, token, endpoint, step):
+    with _hub_errors(repo_id, token, endpoint, step), _quiet_no_op_warning():
         step[0] = "creating the repository"
         api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True)
         if branch != "main":
@@ -192,6 +192,24 @@ def upload_files_as_commit(
         uploaded=tuple(sorted(files)),
         deleted=tuple(deleted) if changed else (),
     )
+
+
+class _DropNoOpWarning(logging.Filter):
+    """huggingface_hub warns "No files have been modified" on an unchanged upload; we report it ourselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "No files have been modified" not in record.getMessage()
+
+
+@contextmanager
+def _quiet_no_op_warning() -> Iterator[None]:
+    hf_log = logging.getLogger("huggingface_hub.hf_api")
+    drop = _DropNoOpWarning()
+    hf_log.addFilter(drop)
+    try:
+        yield
+    finally:
+        hf_log.removeFilter(drop)
 
 
 def _remote_state(api: Any, repo_id: str, repo_type: str, branch: str) -> tuple[str | None, set[str]]:
