@@ -178,3 +178,45 @@ def test_preprocess_tokenizes_and_packs(smollm2_dir: Path, tmp_path: Path, capsy
     out = capsys.readouterr().out
     assert "packing_efficiency" in out and "from_cache" in out
     assert any((tmp_path / "prepared").iterdir())
+
+
+@pytest.mark.slow
+def test_train_config_runs_the_recipe_end_to_end(smollm2_dir: Path, tmp_path: Path, capsys) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        "\n".join(
+            json.dumps({"prompt": f"Title: video {i}\n", "completion": "Rust is fast and memory safe. " * 3})
+            for i in range(8)
+        )
+        + "\n"
+    )
+    cfg = tmp_path / "lora.yml"
+    out = tmp_path / "run"
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "base_model": "placeholder/overridden-on-the-command-line",
+                "adapter": "lora",
+                "lora_r": 4,
+                "lora_alpha": 8,
+                "lora_target_modules": ["q_proj", "v_proj"],
+                "datasets": [{"path": str(rows), "type": "completion"}],
+                "sequence_len": 128,
+                "micro_batch_size": 2,
+                "num_epochs": 1,
+                "learning_rate": "1e-3",
+                "bf16": False,
+                "num_threads": 1,
+                "output_dir": str(out),
+            }
+        )
+    )
+    argv = ["train", str(cfg), "--set", f"base_model={smollm2_dir}", "--max-steps", "2", "--lr", "2e-3"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "last_loss" in printed
+    resolved, _ = load_config(out / "yc_config.yml")
+    assert (
+        resolved.base_model == str(smollm2_dir) and resolved.max_steps == 2 and resolved.learning_rate == 2e-3
+    )
+    assert (out / "adapter_config.json").is_file()
