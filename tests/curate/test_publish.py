@@ -187,6 +187,17 @@ def test_missing_token_names_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert "HF_TOKEN" in (err.value.hint or "")
 
 
+def test_offline_mode_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import huggingface_hub.constants as hf_constants
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "README.md").write_text("x")
+    with pytest.raises(CurateError, match="offline mode") as err:
+        upload_folder_as_commit(tmp_path / "d", "me/x", token=TOKEN, endpoint="http://127.0.0.1:9")
+    assert "--to DIR" in (err.value.hint or "")
+
+
 def test_server_errors_are_retried_and_a_failed_commit_publishes_nothing(
     fake_hub: FakeHub, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -133,7 +133,7 @@ def summarize_metrics(path: Path) -> dict[str, Any]:
     if evals:
         out["best eval loss"] = round(min(evals), 4)
         out["final eval loss"] = round(evals[-1], 4)
-    for key in ("step", "epoch", "train_runtime", "train_tokens_per_second", "tokens_per_second"):
+    for key in ("step", "epoch", "train_loss", "train_runtime", "tokens_per_s", "train_tokens_per_second"):
         values = [r[key] for r in rows if isinstance(r.get(key), int | float)]
         if values:
             out[key] = round(values[-1], 3) if isinstance(values[-1], float) else values[-1]
@@ -181,12 +181,16 @@ def read_model_dir(model_dir: Path | str, *, merged: bool | None = None) -> Mode
         has_loss_plot=(root / "loss.png").is_file(),
         merged=bool(merged),
     )
-    if adapter_cfg and not config:
-        info.config = {
-            k: adapter_cfg[k]
-            for k in ("peft_type", "r", "lora_alpha", "lora_dropout", "target_modules")
-            if k in adapter_cfg
+    if adapter_cfg and not config:  # a bare PEFT folder: describe the adapter itself
+        names = {
+            "r": "lora_r",
+            "lora_alpha": "lora_alpha",
+            "lora_dropout": "lora_dropout",
+            "target_modules": "lora_target_modules",
+            "peft_type": "adapter",
         }
+        info.config = {new: adapter_cfg[old] for old, new in names.items() if old in adapter_cfg}
+        info.config["adapter"] = str(info.config.get("adapter", "lora")).lower()
     return info
 
 
@@ -255,11 +259,8 @@ def render_model_card(info: ModelCardInfo) -> str:
         f"# {title}",
         "",
     ]
-    kind = (
-        "a merged model"
-        if info.merged
-        else (f"a {info.adapter.upper()} adapter" if info.adapter else "a model")
-    )
+    label = {"lora": "LoRA", "qlora": "QLoRA"}.get(info.adapter or "", info.adapter or "")
+    kind = "a merged model" if info.merged else (f"a {label} adapter" if info.adapter else "a model")
     base = f"`{info.base_model}`" if info.base_model else "its base model"
     data = ", ".join(f"[{d}](https://huggingface.co/datasets/{d})" for d in info.datasets) or "a yc dataset"
     lines += [f"This is {kind} fine-tuned from {base} with yc on {data}.", ""]
