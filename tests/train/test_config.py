@@ -342,3 +342,21 @@ def test_json_schema_documents_every_key() -> None:
 def test_bf16_auto_follows_the_device(bf16: object, supported: bool, expected: bool) -> None:
     cfg, _ = load_config(None, data={"base_model": "m", "datasets": ["d"], "bf16": bf16})
     assert cfg.bf16 == bf16 and cfg.resolved_bf16(supported) is expected
+
+
+def test_dataset_types_are_checked_against_the_loader() -> None:
+    data = {
+        "base_model": "m",
+        "datasets": [
+            {"path": "a", "type": "alpacca"},
+            {"path": "b", "type": {"field_instruction": "q"}},
+            {"path": "c", "type": "chat_template"},
+            {"path": "d", "type": "alpaca:chat"},
+        ],
+    }
+    with pytest.raises(ConfigError) as err:
+        load_config(None, data=data)
+    problems = dict(err.value.problems)
+    assert set(problems) == {"datasets[0].type", "datasets[1].type"}
+    assert "did you mean 'alpaca'" in problems["datasets[0].type"]
+    assert "not supported" in problems["datasets[1].type"]

@@ -50,10 +50,10 @@ class DatasetConfig(_Model):
         description="Hub dataset id (e.g. AdithyaSK/Fireship_transcript_summar_prompt), a local file or folder, "
         "or a yc workspace (its examples table). Relative paths start at the current directory."
     )
-    type: str | dict[str, Any] = Field(
+    type: str = Field(
         "completion",
-        description="Prompt format: completion (one text column, loss on all of it), chat_template (messages), "
-        "alpaca, input_output, ... or a mapping describing a custom format.",
+        description="Prompt format: completion (a text column, loss on all of it; prompt/completion columns: loss "
+        "on the completion), prompt_completion, alpaca, input_output, chat_template (messages).",
     )
     data_files: str | list[str] | None = Field(None, description="File(s) inside `path` to load.")
     split: str = Field("train", description="Split to read.")
@@ -79,6 +79,38 @@ class DatasetConfig(_Model):
     )
     train_on_eos: str | None = Field(None, description="Which EOS tokens carry loss: turn, last, all, none.")
     conversation: str | None = Field(None, description="Legacy sharegpt conversation template name.")
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _known_type(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError(
+                "custom (mapping) prompt formats are not supported: render rows to text and use completion"
+            )
+        if not isinstance(value, str):
+            return value
+        known = dataset_types()
+        name = value.split(":")[0].strip()
+        if known and name not in known:
+            raise ValueError(
+                f"unknown dataset type '{value}'{did_you_mean(name, known)}: use one of {', '.join(known)}"
+            )
+        return value
+
+
+def dataset_types() -> tuple[str, ...]:
+    """Dataset ``type`` names the data loader reads (empty when it cannot be imported: then any name passes)."""
+    try:
+        from yc_train.data.formats import TYPES
+    except ImportError:
+        return ()
+    return (*TYPES, *DATASET_TYPE_ALIASES)
+
+
+DATASET_TYPE_ALIASES = (
+    "chat",
+    "yc",
+)  # yc_train.data.formats reads these as chat_template / prompt_completion
 
 
 class SpecialTokens(_Model):
