@@ -54,6 +54,7 @@ def test_publish_workspace_examples(
         "test": 2,
     }
     assert meta["language"] == ["en"] and "template:fireship" in meta["tags"]
+    assert meta["license"] == "unknown" and meta["task_categories"] == ["text-generation"]
     # provenance from the other tables
     assert "Fireship" in card and "| videos | 12 |" in card and "| hours of audio | 0.50 |" in card
     assert (

@@ -30,7 +30,7 @@ def publish(
         None, "--revision", "--branch", help="Branch to commit to (created from main if missing)."
     ),
     message: str | None = typer.Option(None, "--message", "-m", help="Commit message."),
-    license: str | None = typer.Option(None, "--license", help="License id for the card (default: other)."),
+    license: str | None = typer.Option(None, "--license", help="License id for the card (default: unknown)."),
     max_shard_rows: int | None = typer.Option(
         None, "--max-shard-rows", help="At most this many rows per shard."
     ),

@@ -43,7 +43,7 @@ class DatasetCardInfo:
     repo_id: str | None = None
     pretty_name: str | None = None
     description: str | None = None
-    license: str = "other"
+    license: str = "unknown"  # the videos' own terms apply; --license sets a Hub license id
     language: Sequence[str] = ("en",)
     task_categories: Sequence[str] = ("text-generation",)
     tags: Sequence[str] = ()
@@ -180,7 +180,7 @@ def render_dataset_card(
     lines += [
         f"Fine-tuning examples built with yc from the videos of {channels}: each pairs a video's",
         "title and summary (the prompt) with its transcript (the completion), so a model fine-tuned on it",
-        "writes in the creator's voice.",
+        "writes in the creator's voice. The text comes from the creator's videos: their terms apply to it.",
         "",
         "## Source",
         "",
