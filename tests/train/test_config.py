@@ -360,3 +360,15 @@ def test_dataset_types_are_checked_against_the_loader() -> None:
     assert set(problems) == {"datasets[0].type", "datasets[1].type"}
     assert "did you mean 'alpaca'" in problems["datasets[0].type"]
     assert "not supported" in problems["datasets[1].type"]
+
+
+def test_single_values_where_lists_are_expected() -> None:
+    data = {
+        "base_model": "m",
+        "datasets": {"path": "only"},
+        "lora_target_modules": "q_proj, v_proj",
+        "tokens": "a,b",
+    }
+    cfg, _ = load_config(None, data=data)
+    assert [d.path for d in cfg.datasets] == ["only"]
+    assert cfg.lora_target_modules == ["q_proj", "v_proj"] and cfg.tokens == ["a,b"]

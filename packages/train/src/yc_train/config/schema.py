@@ -302,8 +302,15 @@ class TrainConfig(ConfigModel):
 
     @field_validator("lora_target_modules", "lora_modules_to_save", "tokens", mode="before")
     @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
+    def _one_or_many(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, str) and info.field_name != "tokens":  # "q_proj, v_proj" -> [q_proj, v_proj]
+            return [part.strip() for part in value.split(",") if part.strip()]
         return [value] if isinstance(value, str) else value
+
+    @field_validator("datasets", "test_datasets", mode="before")
+    @classmethod
+    def _dataset_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict | str) else value  # a single entry without the list
 
     @field_validator("bf16", mode="before")
     @classmethod
