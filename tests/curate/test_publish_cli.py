@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 from tests.support.fake_hub import FakeHub
@@ -200,3 +201,62 @@ def test_publish_model_folder(fake_hub: FakeHub, workspace: Path, tmp_path: Path
     empty.mkdir()
     assert main([*ws, "publish", "--model", str(empty), "me/x"]) == 1
     assert "no model weights" in capsys.readouterr().err
+
+
+def test_publish_what_the_render_stage_wrote(fake_hub: FakeHub, workspace: Path, tmp_path: Path) -> None:
+    """Examples rendered by the real render stage (fireship template) export and load as declared."""
+    import datasets
+
+    from yc_cli.stages import render
+
+    build_workspace(workspace, n=10)
+    store = Store(workspace)
+    vocab = [
+        "react",
+        "rust",
+        "python",
+        "vector",
+        "database",
+        "kernel",
+        "compiler",
+        "browser",
+        "cloud",
+        "shader",
+        "token",
+        "cache",
+    ]
+    store.append(
+        "transcripts",
+        [
+            {
+                "video_id": f"vid{i:03d}",
+                "backend": "faster-whisper",
+                "model": "tiny.en",
+                "language": "en",
+                "status": "ok",
+                "text": " ".join(f"{vocab[(i * 7 + j * 3) % len(vocab)]}{i}x{j}" for j in range(60)),
+            }
+            for i in range(10)
+        ],
+        stage="transcribe",
+        inputs={"videos": 0},
+    )
+    render.run(store, template="fireship", validation=0.2, png=False)
+    rendered = render.current_examples(store)
+    assert rendered.height >= 8
+
+    out = tmp_path / "export"
+    assert main(["--workspace", str(workspace), "publish", "me/rendered", "--to", str(out)]) == 0
+    meta = header((out / "README.md").read_text())
+    data_files = {d["split"]: str(out / d["path"]) for d in meta["configs"][0]["data_files"]}
+    ds = datasets.load_dataset("parquet", data_files=data_files, cache_dir=str(tmp_path / "hf-cache"))
+    assert sum(len(s) for s in ds.values()) == rendered.height
+    assert {s["name"]: s["num_examples"] for s in meta["dataset_info"]["splits"]} == {
+        k: len(v) for k, v in ds.items()
+    }
+    row = ds["train"][0]
+    src = rendered.filter(pl.col("video_id") == row["video_id"], pl.col("chunk") == row["chunk"]).row(
+        0, named=True
+    )
+    assert row["text"] == src["text"] and row["completion"] == src["completion"]
+    assert row["upload_date"] is not None  # provenance joined from videos

@@ -186,18 +186,18 @@ def run(
         "revision": revision or "main",
         "private": private,
     }
-    bounds = {"max_shard_rows": max_shard_rows, "max_shard_bytes": max_shard_bytes or DEFAULT_MAX_SHARD_BYTES}
+    max_bytes = max_shard_bytes or DEFAULT_MAX_SHARD_BYTES
+
+    def export(folder: Path) -> list[Path]:
+        return export_dataset(frame, folder, info, max_shard_rows=max_shard_rows, max_shard_bytes=max_bytes)
+
     if to_dir is not None:
-        files = _status(
-            console, f"exporting examples v{ver}", lambda: export_dataset(frame, to_dir, info, **bounds)
-        )
+        files = _status(console, f"exporting examples v{ver}", lambda: export(Path(to_dir)))
         summary.update(mode="local", folder=str(to_dir), files=_file_rows(Path(to_dir), files))
         return summary
     with tempfile.TemporaryDirectory(prefix="yc-publish-") as tmp:
         folder = Path(tmp)
-        files = _status(
-            console, f"exporting examples v{ver}", lambda: export_dataset(frame, folder, info, **bounds)
-        )
+        files = _status(console, f"exporting examples v{ver}", lambda: export(folder))
         summary["files"] = _file_rows(folder, files)
         if dry_run:
             summary["mode"] = "dry-run"
