@@ -19,6 +19,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 BAD = """\
 base_model: m
 adapter: qlora
+lora_target_linear: true
 datasets:
   - type: completion
 micro_batch_size: two

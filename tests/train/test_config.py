@@ -164,7 +164,7 @@ def test_attention_from_current_and_legacy_keys(flags: dict, expected: str) -> N
     [("lora", "lora"), ("QLoRA", "qlora"), ("none", None), ("full", None), (None, None)],
 )
 def test_adapter_is_normalised(given: str | None, expected: str | None) -> None:
-    data = {"base_model": "m", "datasets": [{"path": "d"}], "adapter": given}
+    data = {"base_model": "m", "datasets": [{"path": "d"}], "adapter": given, "lora_target_linear": True}
     if expected == "qlora":
         data["load_in_4bit"] = True
     cfg, _ = load_config(None, data=data)
@@ -223,7 +223,9 @@ sdp_attention: true
         "load_in_4bit",
         "fp16",
         "sdp_attention",
+        "lora_target_modules",
     }
+    assert "lora_target_linear" in problems["lora_target_modules"]
     assert problems["datasets[0].path"] == "required key is missing"
     assert problems["micro_batch_size"] == "expected a whole number (got 'two')"
     assert "did you mean 'adamw_bnb_8bit'" in problems["optimizer"]
@@ -235,8 +237,9 @@ sdp_attention: true
 
 
 def test_quantization_and_adapter_rules() -> None:
-    base = {"base_model": "m", "datasets": ["d"]}
+    base = {"base_model": "m", "datasets": ["d"], "lora_target_modules": ["q_proj"]}
     cases = [
+        ({"adapter": "lora", "lora_target_modules": []}, "lora_target_modules"),
         ({"adapter": "lora", "load_in_4bit": True}, "adapter"),
         ({"load_in_8bit": True}, "adapter"),
         ({"adapter": "lora", "load_in_8bit": True, "load_in_4bit": True}, "load_in_8bit"),
@@ -249,6 +252,11 @@ def test_quantization_and_adapter_rules() -> None:
         assert key in dict(err.value.problems), (extra, err.value.problems)
     cfg, _ = load_config(None, data={**base, "adapter": "lora", "load_in_8bit": True})
     assert cfg.load_in_8bit
+    # an adapter resumed from lora_model_dir brings its own targets
+    cfg, _ = load_config(
+        None, data={"base_model": "m", "datasets": ["d"], "adapter": "lora", "lora_model_dir": "a"}
+    )
+    assert cfg.lora_target_modules is None
 
 
 def test_direct_construction_checks_conflicts_too() -> None:

@@ -109,7 +109,9 @@ def summary_rows(cfg: TrainConfig) -> list[tuple[str, str]]:
     if cfg.adapter:
         method = f"{cfg.adapter} r={cfg.lora_r} alpha={cfg.lora_alpha} dropout={cfg.lora_dropout}"
         targets = (
-            "all linear" if cfg.lora_target_linear else ", ".join(cfg.lora_target_modules or ["all linear"])
+            "all linear"
+            if cfg.lora_target_linear
+            else ", ".join(cfg.lora_target_modules or ["from lora_model_dir"])
         )
         method += f" ({targets})"
     else:

@@ -73,6 +73,14 @@ def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append(("load_in_4bit", "adapter qlora needs load_in_4bit: true"))
     if adapter == "lora" and four:
         out.append(("adapter", "load_in_4bit with adapter lora: use adapter: qlora"))
+    targets = is_on(v.get("lora_target_linear")) or bool(v.get("lora_target_modules"))
+    if adapter and not targets and not _set(v.get("lora_model_dir")):
+        out.append(
+            (
+                "lora_target_modules",
+                "a LoRA needs targets: list lora_target_modules or set lora_target_linear: true",
+            )
+        )
     if adapter is None and (four or eight):
         out.append(
             ("adapter", "a quantized base model cannot be trained in full: set adapter: lora or qlora")
@@ -105,10 +113,6 @@ def advice(values: Mapping[str, Any]) -> list[str]:
     if adapter is None and lora_keys:
         notes.append(
             f"{lora_keys[0]} is set but adapter is unset (full fine-tune): the LoRA keys are ignored"
-        )
-    if adapter and not is_on(v.get("lora_target_linear")) and not _set(v.get("lora_target_modules")):
-        notes.append(
-            "neither lora_target_modules nor lora_target_linear is set (lora_target_linear: true adapts every linear layer)"
         )
     if is_on(v.get("early_stopping_patience")) and not (
         _set(v.get("test_datasets")) or (_set(v.get("val_set_size")) and _num(v.get("val_set_size")) > 0)
