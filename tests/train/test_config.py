@@ -380,3 +380,10 @@ def test_single_values_where_lists_are_expected() -> None:
     cfg, _ = load_config(None, data=data)
     assert [d.path for d in cfg.datasets] == ["only"]
     assert cfg.lora_target_modules == ["q_proj", "v_proj"] and cfg.tokens == ["a,b"]
+
+
+@pytest.mark.parametrize(("key", "value"), [("optimizer", "muon"), ("lr_scheduler", "one_cycle")])
+def test_axolotl_only_names_are_refused_clearly(key: str, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(None, data={"base_model": "m", "datasets": ["d"], key: value})
+    assert "Axolotl-only" in dict(err.value.problems)[key]

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# transformers' OptimizerNames plus Axolotl's own names (checked without importing transformers).
+# transformers' OptimizerNames and SchedulerType values (listed here so validation needs no transformers import).
 OPTIMIZERS = (
     "adamw_torch", "adamw_torch_fused", "adamw_torch_xla", "adamw_torch_npu_fused", "adafactor",
     "adamw_anyprecision", "adamw_torch_4bit", "adamw_torch_8bit", "ademamix", "sgd", "adagrad",
@@ -19,14 +19,18 @@ OPTIMIZERS = (
     "rmsprop", "rmsprop_bnb", "rmsprop_bnb_8bit", "rmsprop_bnb_32bit", "galore_adamw", "galore_adamw_8bit",
     "galore_adafactor", "galore_adamw_layerwise", "galore_adamw_8bit_layerwise", "galore_adafactor_layerwise",
     "lomo", "adalomo", "grokadamw", "schedule_free_radam", "schedule_free_adamw", "schedule_free_sgd",
-    "apollo_adamw", "apollo_adamw_layerwise", "stable_adamw", "adamw_hf", "optimi_adamw", "ao_adamw_8bit",
-    "ao_adamw_4bit", "ao_adamw_fp8", "muon", "came_pytorch",
+    "apollo_adamw", "apollo_adamw_layerwise", "stable_adamw",
 )  # fmt: skip
 LR_SCHEDULERS = (
     "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
     "inverse_sqrt", "reduce_lr_on_plateau", "cosine_with_min_lr", "cosine_warmup_with_min_lr",
-    "warmup_stable_decay", "greedy", "one_cycle", "rex", "log_sweep",
+    "warmup_stable_decay", "greedy",
 )  # fmt: skip
+# Names Axolotl accepts that yc does not implement: refused with a clear message, not a did-you-mean.
+AXOLOTL_ONLY = {
+    "optimizer": ("adamw_hf", "optimi_adamw", "ao_adamw_8bit", "ao_adamw_4bit", "ao_adamw_fp8", "muon", "came_pytorch"),
+    "lr_scheduler": ("one_cycle", "rex", "log_sweep"),
+}  # fmt: skip
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

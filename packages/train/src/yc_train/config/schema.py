@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from yc_train.config.checks import LR_SCHEDULERS, OPTIMIZERS, conflicts, did_you_mean
+from yc_train.config.checks import AXOLOTL_ONLY, LR_SCHEDULERS, OPTIMIZERS, conflicts, did_you_mean
 from yc_train.config.sections import ConfigModel, DatasetConfig, SpecialTokens
 
 __all__ = ["AttnImpl", "DatasetConfig", "SpecialTokens", "TrainConfig"]
@@ -296,6 +296,15 @@ class TrainConfig(ConfigModel):
     @classmethod
     def _known_name(cls, value: Any, info: Any) -> Any:
         choices = OPTIMIZERS if info.field_name == "optimizer" else LR_SCHEDULERS
+        if isinstance(value, str) and value.strip() in AXOLOTL_ONLY[info.field_name]:
+            common = (
+                "adamw_torch, adamw_bnb_8bit"
+                if info.field_name == "optimizer"
+                else "cosine, linear, constant"
+            )
+            raise ValueError(
+                f"{info.field_name} '{value}' is Axolotl-only; yc does not implement it (use {common})"
+            )
         if isinstance(value, str) and value.strip() not in choices:
             raise ValueError(f"unknown {info.field_name} '{value}'{did_you_mean(value.strip(), choices)}")
         return value.strip() if isinstance(value, str) else value
