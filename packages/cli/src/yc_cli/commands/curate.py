@@ -242,10 +242,9 @@ def render(
     from yc_cli.stages.render import run
 
     st = state(ctx)
-    summary_hash = "none" if summarizer == "none" else None
     run(
         st.store,
-        summary_hash=summary_hash,
+        summary_backend=summarizer,
         console=console,
         **_render_opts(
             template,

@@ -44,15 +44,26 @@ def current_examples(
                 break
     if params_hash is not None:
         frame = frame.filter(pl.col("params_hash") == params_hash)
+    # a video rendered again into fewer chunks leaves older chunk rows behind: keep a video's chunks
+    # written with or after its newest chunk 0
+    first = frame.filter(pl.col("chunk") == 0).select("video_id", pl.col("created_at").alias("_c0"))
+    frame = (
+        frame.join(first, on="video_id", how="inner")
+        .filter(pl.col("created_at") >= pl.col("_c0"))
+        .drop("_c0")
+    )
     return frame.sort(["video_id", "chunk"])
 
 
-def _summaries(store: Store, summary_hash: str | None):
+def _summaries(store: Store, summary_hash: str | None, summary_backend: str | None):
     import polars as pl
 
-    if summary_hash == "none" or not store.exists("summaries"):
+    if "none" in (summary_hash, summary_backend) or not store.exists("summaries"):
         return None
     where = pl.col("prompt_hash") == summary_hash if summary_hash else None
+    if summary_backend:
+        by_backend = pl.col("backend") == summary_backend
+        where = by_backend if where is None else where & by_backend
     return store.current("summaries", where=where).select("video_id", "summary")
 
 
@@ -64,6 +75,7 @@ def run(
     persona_description: str | None = None,
     tokenizer: str | None = None,
     summary_hash: str | None = None,
+    summary_backend: str | None = None,
     min_words: int = 20,
     language: str | None = None,
     drop_flags: Sequence[str] = ("hallucination",),
@@ -82,7 +94,7 @@ def run(
     """Render the examples that are missing for these parameters (see module doc).
 
     ``summary_hash``: use summaries with this prompt_hash (None: the newest summary per video; "none": no
-    summaries, title only).
+    summaries, title only); ``summary_backend``: only summaries made by this backend.
     """
     import polars as pl
 
@@ -118,7 +130,7 @@ def run(
     tr = store.current("transcripts")  # every transcript: the filters count failed / empty ones too
     videos = store.current("videos").select("video_id", "title", "upload_date", "collected_at")
     frame = tr.join(videos, on="video_id", how="left")
-    summaries = _summaries(store, summary_hash)
+    summaries = _summaries(store, summary_hash, summary_backend)
     if summaries is not None:
         frame = frame.join(summaries, on="video_id", how="left")
     else:

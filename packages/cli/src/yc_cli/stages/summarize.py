@@ -82,6 +82,17 @@ def run(
         options.update(base_url=base_url, concurrency=concurrency)
     summ = get_summarizer(summarizer, model=model, **options)
     h = summary_hash(summ)
+    if summ.name == "none":  # nothing to store: templates show the title only
+        return {
+            "backend": "none",
+            "model": "none",
+            "prompt_hash": h,
+            "candidates": 0,
+            "skipped": 0,
+            "summarized": 0,
+            "empty": 0,
+            "version": store.version("summaries"),
+        }
     frame = inputs_frame(store, video_ids)
     ids = frame["video_id"].to_list()
     todo = set(ids)

@@ -1,0 +1,149 @@
+"""Render + tokenize N synthetic transcript rows: yc vs the two ways a user would otherwise do it.
+
+    .venv/bin/python -m bench.curate.run            # 50k rows
+    .venv/bin/python -m bench.curate.run --quick    # 5k rows
+
+Same data, same tokenizer (SmolLM2-135M-Instruct, fast tokenizer), same run, each producing the fireship
+``text`` and its token count:
+
+- per-row loop: ``text = TEMPLATE.format(...)``; ``len(tokenizer(text)["input_ids"])`` row after row;
+- ``datasets.Dataset.map(batched=True)``: the same formatting in a batched function + ``tokenizer(batch)``;
+- yc: ``yc_curate.curate.render_examples`` (fireship template with special-token neutralisation, prompt /
+  completion / messages, token counts batched in the Rust backend).
+
+Writes ``bench/results/curate.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+WORDS = (
+    "rust go python javascript typescript memory safety compiler borrow checker thread async await server "
+    "client browser runtime garbage collector pointer reference trait interface generic macro module library "
+    "framework function variable constant loop branch error panic result option string vector map developer "
+    "engineer startup company open source community release version feature bug performance the a and of to "
+    "in is it that this for you with on was are be at as have but not what all were when we there can an"
+).split()
+
+FIRESHIP = (
+    "{bos}\n[INST]\nYou are a YouTuber called Fireship, creating engaging, high-intensity coding tutorials and "
+    "tech news.\nYou cover a wide range of topics relevant to programmers, aiming to help them learn and improve "
+    "their skills quickly.\n\nGiven the title of the video: {title}\nand a small summary: {summary}\n[/INST]\n\n"
+    "Generate the video: {transcript}\n{eos}"
+)
+
+
+def make_rows(n: int, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(150, 450))]
+        if i % 50 == 0:
+            words.insert(rng.randint(0, len(words)), "</s>")  # data that looks like a control token
+        rows.append(
+            {
+                "video_id": f"v{i:06d}",
+                "title": " ".join(rng.choice(WORDS) for _ in range(5)).title(),
+                "summary": "A video on " + " ".join(rng.choice(WORDS) for _ in range(8)),
+                "text": " ".join(words) + ".",
+            }
+        )
+    return rows
+
+
+def per_row_loop(tok, rows: list[dict]) -> int:
+    total = 0
+    for r in rows:
+        text = FIRESHIP.format(bos=tok.bos_token, eos=tok.eos_token, title=r["title"], summary=r["summary"], transcript=r["text"])
+        total += len(tok(text, add_special_tokens=False)["input_ids"])
+    return total
+
+
+def datasets_map(tok, rows: list[dict]) -> int:
+    import datasets
+
+    datasets.disable_progress_bars()
+    ds = datasets.Dataset.from_list(rows)
+
+    def fn(batch):
+        texts = [
+            FIRESHIP.format(bos=tok.bos_token, eos=tok.eos_token, title=t, summary=s, transcript=x)
+            for t, s, x in zip(batch["title"], batch["summary"], batch["text"], strict=True)
+        ]
+        enc = tok(texts, add_special_tokens=False)
+        return {"text": texts, "n_tokens": [len(ids) for ids in enc["input_ids"]]}
+
+    t0 = time.perf_counter()
+    out = ds.map(fn, batched=True, batch_size=1000, remove_columns=["text"])
+    datasets_map.timed = time.perf_counter() - t0
+    return int(sum(out["n_tokens"]))
+
+
+def yc_render(tok, rows: list[dict]) -> int:
+    from yc_curate.curate import CurateConfig, render_examples
+    from yc_curate.templates import get_template
+
+    tpl = get_template("fireship", tokenizer=tok)
+    return sum(ex["n_tokens"] for ex in render_examples(tpl, rows, CurateConfig(), tokenizer=tok, batch_size=2048))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="5k rows instead of 50k")
+    ap.add_argument("--rows", type=int, default=None)
+    args = ap.parse_args()
+    n = args.rows or (5_000 if args.quick else 50_000)
+
+    from transformers import AutoTokenizer
+
+    from yc_train.bundled_models import smollm2_dir
+
+    tok = AutoTokenizer.from_pretrained(smollm2_dir())
+    rows = make_rows(n)
+    results = {}
+    for name, fn in [("yc render_examples", yc_render), ("datasets.map(batched=True)", datasets_map), ("per-row loop", per_row_loop)]:
+        t0 = time.perf_counter()
+        tokens = fn(tok, rows)
+        wall = time.perf_counter() - t0
+        results[name] = (wall, tokens)
+        print(f"{name:28s} {wall:8.2f} s  {n / wall:10.0f} rows/s  tokens {tokens}", flush=True)
+    yc = results["yc render_examples"][0]
+    lines = [
+        "# curate: render + tokenize",
+        "",
+        f"{n} synthetic transcript rows (150-450 words), fireship template, SmolLM2-135M-Instruct tokenizer; "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs (shared machine: absolute times are noisy, ratios measured in the same run).",
+        "",
+        "| method | wall s | rows/s | tokens | yc speed-up |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, (wall, tokens) in results.items():
+        lines.append(f"| {name} | {wall:.2f} | {n / wall:,.0f} | {tokens:,} | {wall / yc:.2f}x |")
+    lines += [
+        "",
+        "Token totals differ slightly: yc neutralises control strings found in data (every 50th row has a `</s>`),",
+        "which the baselines turn into EOS tokens; yc also builds prompt, completion and messages per row.",
+        "datasets.map wall time includes building the Dataset from the rows.",
+    ]
+    out = Path(__file__).resolve().parents[1] / "results" / "curate.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    for name, (wall, _) in results.items():
+        if name != "yc render_examples":
+            print(f"yc vs {name}: {wall / yc:.2f}x")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
