@@ -18,15 +18,15 @@ YC = [sys.executable, "-m", "yc_cli.app"]
 def test_help_is_fast_and_imports_no_torch() -> None:
     code = (
         "import contextlib, io, json, sys, time\n"
-        "t = time.perf_counter()\n"
+        "t = time.process_time()\n"
         "from yc_cli.app import main\n"
         "buf = io.StringIO()\n"
         "with contextlib.redirect_stdout(buf):\n"
         "    rc = main(['--help'])\n"
         "heavy = [m for m in ('torch', 'transformers', 'polars', 'yt_dlp', 'faster_whisper') if m in sys.modules]\n"
-        "print(json.dumps([time.perf_counter() - t, rc, heavy, 'collect' in buf.getvalue()]))\n"
+        "print(json.dumps([time.process_time() - t, rc, heavy, 'collect' in buf.getvalue()]))\n"
     )
-    # Best of three: the first run may pay for a cold disk cache.
+    # CPU seconds (not wall) so a busy machine does not fail it; best of three for a cold disk cache.
     runs = [
         json.loads(
             subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -37,7 +37,7 @@ def test_help_is_fast_and_imports_no_torch() -> None:
         assert rc == 0 and lists_commands
         assert heavy == [], f"heavy modules imported by `yc --help`: {heavy}"
     best = min(r[0] for r in runs)
-    assert best < 1.0, f"yc --help took {best:.2f}s"
+    assert best < 1.0, f"yc --help took {best:.2f} CPU seconds"
 
 
 def test_status_on_empty_and_populated_workspace(workspace: Path, capsys) -> None:
@@ -94,3 +94,14 @@ def test_workspace_from_environment(workspace: Path, monkeypatch, capsys) -> Non
     assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["workspace"] == str(workspace)
     assert time.perf_counter() - t < 30
+
+
+def test_status_on_a_missing_workspace_names_the_fix(tmp_path: Path) -> None:
+    res = subprocess.run(
+        [*YC, "--workspace", str(tmp_path / "nope"), "status"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert res.returncode == 1
+    assert "does not exist" in res.stderr and "yc collect SOURCE" in res.stderr

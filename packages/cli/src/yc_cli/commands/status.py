@@ -7,6 +7,7 @@ import json
 import typer
 
 from yc_cli.context import state
+from yc_cli.errors import YcError
 from yc_cli.published import latest_published
 from yc_cli.render import out, table
 
@@ -21,6 +22,11 @@ def status(
 ) -> None:
     """Show each table's version, rows, last commit and lineage (which input version it was built from)."""
     st = state(ctx)
+    if not st.workspace.is_dir():
+        raise YcError(
+            f"workspace {st.workspace} does not exist",
+            "run `yc collect SOURCE` to create it, or point at one with --workspace DIR / YC_WORKSPACE",
+        )
     rows = st.store.status()
     published = latest_published(st.workspace)  # -- yc publish's record (see yc_cli/published.py)
     if as_json:
