@@ -96,3 +96,16 @@ def test_unknown_model_and_backend_get_did_you_mean() -> None:
 def test_default_model_is_the_bundled_tiny_en(whisper_tiny_dir: Path) -> None:
     tr = get_transcriber("faster-whisper")
     assert tr.model == "tiny.en" and tr.path == whisper_tiny_dir
+
+
+@pytest.mark.slow
+def test_batched_pipeline_for_long_audio(whisper_tiny_dir: Path, make_speech) -> None:
+    import jiwer
+
+    tr = get_transcriber("faster-whisper", model=str(whisper_tiny_dir), threads=1, long_audio_s=20)
+    assert tr.use_batched(20.0) and not tr.use_batched(19.0)  # "auto": long files (or a GPU) go batched
+    audio = make_speech(PARAGRAPH, "paragraph.wav")
+    (row,) = transcribe_files([AudioItem("p", audio)], tr)
+    assert jiwer.wer(_norm(PARAGRAPH), _norm(row["text"])) <= 0.35
+    starts = [s["start"] for s in row["segments"]]
+    assert starts == sorted(starts) and row["segments"][-1]["end"] > duration_s(audio) - 2.5

@@ -41,7 +41,12 @@ def transcribe(
     ),
     threads: int = typer.Option(None, "--threads", help="CPU threads per worker."),
     batch_size: int = typer.Option(None, "--batch-size", help="faster-whisper: chunks decoded together."),
-    beam_size: int = typer.Option(None, "--beam-size", help="Beam size (faster-whisper default 1: greedy)."),
+    beam_size: int = typer.Option(None, "--beam-size", help="Beam size (faster-whisper default 5)."),
+    batched: str = typer.Option(
+        None,
+        "--batched",
+        help="faster-whisper: auto (long audio or GPU) | yes | no: BatchedInferencePipeline.",
+    ),
     download: bool = typer.Option(True, "--download/--no-download", help="Allow downloading a named model."),
     force: bool = typer.Option(
         False, "--force", help="Redo videos already transcribed with these parameters."
@@ -63,6 +68,9 @@ def transcribe(
         "threads": threads,
         "batch_size": batch_size,
         "beam_size": beam_size,
+        "batched": {"yes": True, "no": False, "true": True, "false": False}.get(
+            str(batched).lower(), batched
+        ),
         "download": download,
         "price_per_min": price_per_min,
     }

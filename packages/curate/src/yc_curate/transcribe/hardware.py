@@ -43,15 +43,16 @@ def plan(
     threads: int | None = None,
     batch_size: int | None = None,
 ) -> Plan:
-    """Pick device and parallelism. CPU: up to 4 threads per worker, as many workers as cores allow.
+    """Pick device and parallelism. Explicit values win.
 
-    GPU: one worker, large batches. Explicit values win.
+    CPU: small Whisper models scale poorly with intra-op threads, so files run side by side: one thread
+    per worker up to 4 cores, two above. GPU: one worker, large batches.
     """
     if device == "auto":
         device = "cuda" if cuda_available() else "cpu"
     if device == "cuda":
         return Plan("cuda", workers or 1, threads or 1, batch_size or 16)
     cores = cpu_count()
-    t = threads or min(4, cores)
+    t = threads or (1 if cores <= 4 else 2)
     w = workers or max(1, cores // t)
     return Plan("cpu", w, t, batch_size or 8)

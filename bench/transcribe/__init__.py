@@ -1,0 +1,1 @@
+"""Benchmark: yc transcription pipeline vs faster-whisper used as its README shows."""
