@@ -285,3 +285,21 @@ def test_cli_render_and_report(workspace: Path, capsys) -> None:
     assert ex["n_tokens"].null_count() == 3  # no --tokenizer: no token counts stored
     rc = main(["--workspace", str(workspace), "render", "--template", "firship"])
     assert rc == 1 and "fireship" in capsys.readouterr().err
+
+
+def test_cli_curate_runs_the_whole_chain(workspace: Path, capsys) -> None:
+    from yc_cli.app import main
+
+    store = Store(workspace)
+    for i, topic in enumerate(TOPICS[:3]):
+        _video(store, f"v{i}", f"{topic} in 100 seconds", _words(topic), i + 1)
+    args = ["--workspace", str(workspace), "curate", "--backend", "captions", "--summarizer", "none"]
+    assert main([*args, "--template", "fireship", "--persona", "Theo"]) == 0, capsys.readouterr().err
+    ex = current_examples(store)
+    assert len(ex) == 3 and all("called Theo," in p for p in ex["prompt"])
+    assert len(store.current("transcripts")) == 3
+    _video(store, "v3", "Kotlin in 100 seconds", _words("Kotlin"), 9)
+    assert main([*args, "--template", "fireship", "--persona", "Theo"]) == 0
+    assert "curate report" in capsys.readouterr().err
+    assert store.history("examples")[0]["rows"] == 1  # only the new video was rendered
+    assert len(current_examples(store)) == 4
