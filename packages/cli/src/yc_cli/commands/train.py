@@ -174,8 +174,7 @@ def run(
         saved = save_resolved(cfg)
         console.print(f"resolved config: {saved}")
     if num_processes > 1:
-        launch = _import("yc_train.launch", "launch")
-        result = launch(str(config), overrides, num_processes)
+        result = _launch(config, overrides, num_processes, Path(cfg.output_dir))
     else:
         train = _import("yc_train.recipe", "train")
         result = train(cfg, console=console)
@@ -238,6 +237,24 @@ def preprocess(
     prepare = _import("yc_train.data", "prepare")
     stats = prepare(cfg)
     out.print(table(f"yc preprocess {config}", ["stat", "value"], _result_rows(stats or {})))
+
+
+def _launch(config: Path, overrides: dict[str, Any], num_processes: int, output_dir: Path) -> dict[str, Any]:
+    """Run ``num_processes`` data-parallel workers (yc_train.launch); their rank-0 summary, or TrainError."""
+    import json
+
+    from yc_train.errors import TrainError
+
+    launch = _import("yc_train.launch", "launch")
+    summary = output_dir / "train_summary.json"
+    summary.unlink(missing_ok=True)  # a stale summary must not pass for this run's
+    code = launch(str(config), overrides, num_processes)
+    if code != 0:
+        raise TrainError(
+            f"{num_processes} training processes ended with exit code {code}",
+            "read the worker output above; rerun with --num-processes 1 to see the error on its own",
+        )
+    return json.loads(summary.read_text()) if summary.is_file() else {}
 
 
 def _import(module: str, name: str) -> Any:
