@@ -1,0 +1,356 @@
+"""List a source: flat yt-dlp extraction (or a folder walk), flattening, filters and ``limit``.
+
+Flat listings are cheap (one request per page) but lack exact dates on YouTube; when a date or
+duration filter needs a field an entry lacks, that entry is resolved to full info (one extraction per
+video, in parallel) and the full info is kept on the entry so collecting it does not extract again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yc_collect import rows
+from yc_collect.errors import SourceError
+from yc_collect.failures import classify_error
+from yc_collect.identity import flat_entry_id, local_id
+from yc_collect.options import CollectOptions
+from yc_collect.sources import MEDIA_EXTENSIONS, Source, classify, extractor_hint
+
+log = logging.getLogger(__name__)
+
+Extract = Callable[[str], dict[str, Any]]
+MAX_DEPTH = 3
+
+
+@dataclass
+class Entry:
+    """One video/episode/file to collect. ``info`` is yt-dlp's flat entry, or full info once resolved."""
+
+    video_id: str
+    source: str
+    info: dict[str, Any]
+    url: str | None = None  # what yt-dlp resolves (None for a local file)
+    channel: str | None = None  # the listing's title (feed, channel) when the entry names none
+    path: Path | None = None  # local file
+    resolved: bool = False
+    flat: dict[str, Any] = field(default_factory=dict)  # the listing's entry as listed (kept when resolved)
+
+    def __post_init__(self) -> None:
+        if not self.flat:
+            self.flat = dict(self.info)
+
+    @property
+    def is_local(self) -> bool:
+        return self.path is not None
+
+    @property
+    def title(self) -> str | None:
+        return self.info.get("title")
+
+
+@dataclass
+class Listing:
+    """The result of :func:`list_source`: what to collect, and what was left out and why."""
+
+    source: Source
+    title: str | None
+    entries: list[Entry]
+    known: list[str] = field(default_factory=list)  # ids the caller already has (they count toward limit)
+    filtered: Counter[str] = field(default_factory=Counter)  # reason -> entries left out by the filters
+    warnings: list[str] = field(default_factory=list)
+    total: int = 0  # entries the source listed (after de-duplication)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+# --- flattening ---------------------------------------------------------------------------------
+
+
+def _is_nested(entry: dict[str, Any]) -> bool:
+    """A flat entry that is itself a playlist (a channel tab, a playlist in a /playlists tab)."""
+    if entry.get("_type") == "playlist":
+        return True
+    if entry.get("_type") in ("url", "url_transparent"):
+        if entry.get("ie_key") == "YoutubeTab":
+            return True
+        url = entry.get("url") or ""
+        return bool(re.search(r"youtube\.com/(playlist\?|@[^/]+/?$|@[^/]+/\w+$|channel/|c/|user/)", url))
+    return False
+
+
+def flatten(
+    info: dict[str, Any], extract: Extract, depth: int = 0
+) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """Video entries of a (possibly nested) flat listing, each with the title of the playlist holding it."""
+    if "entries" not in info and info.get("_type") not in ("playlist", "multi_video"):
+        yield info, None
+        return
+    title = info.get("channel") or info.get("uploader") or info.get("title")
+    for entry in info.get("entries") or []:
+        if not entry:
+            continue
+        if _is_nested(entry):
+            if depth >= MAX_DEPTH:
+                log.warning("playlist nested too deep, skipped: %s", entry.get("url"))
+                continue
+            nested = entry if "entries" in entry else extract(entry["url"])
+            yield from flatten(nested, extract, depth + 1)
+        else:
+            yield entry, title
+
+
+# --- listing ------------------------------------------------------------------------------------
+
+
+def _list_folder(source: Source) -> tuple[str | None, list[Entry]]:
+    assert source.path is not None
+    if source.kind == "file":
+        files, base = [source.path], source.path.parent
+    else:
+        base = source.path
+        files = sorted(
+            p
+            for p in base.rglob("*")
+            if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS and not _hidden(p, base)
+        )
+    out = []
+    for path in files:
+        rel = path.relative_to(base).as_posix()
+        stat = path.stat()
+        info = {
+            "title": path.stem.replace("_", " ").strip() or path.stem,
+            "timestamp": stat.st_mtime,
+            "extractor_key": "local",
+            "webpage_url": path.as_uri(),
+            "filesize": stat.st_size,
+        }
+        out.append(Entry(local_id(rel), source.raw, info, channel=base.name, path=path, resolved=True))
+    return base.name, out
+
+
+def _hidden(path: Path, base: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(base).parts)
+
+
+def _with_retries(extract: Extract, url: str, options: CollectOptions) -> dict[str, Any]:
+    """``extract(url)``, retried with exponential backoff on network errors and rate limiting."""
+    for attempt in range(options.retries + 1):
+        try:
+            return extract(url)
+        except Exception as err:
+            if attempt == options.retries or not classify_error(err).retryable:
+                raise
+            time.sleep(options.backoff_s * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _list_remote(
+    source: Source, extract: Extract, options: CollectOptions, warnings: list[str]
+) -> tuple[str | None, list[Entry]]:
+    title: str | None = None
+    entries: list[Entry] = []
+    errors: list[str] = []
+    listed = 0
+    for i, url in enumerate(source.urls):
+        try:
+            info = _with_retries(extract, url, options)
+        except Exception as err:
+            failure = classify_error(err)
+            if (source.kind == "youtube_channel" and i > 0) or "does not have a" in failure.message:
+                warnings.append(f"{url}: {failure.message}")
+                continue
+            errors.append(f"{url}: {failure.message}")
+            continue
+        listed += 1
+        title = title or info.get("channel") or info.get("uploader") or info.get("title")
+        for entry, holder in flatten(info, extract):
+            try:
+                video_id = flat_entry_id(entry)
+            except ValueError:
+                continue
+            url_ = entry.get("url") or entry.get("webpage_url")
+            if url_ and entry.get("_type") in ("url", "url_transparent") and not entry.get("ie_key"):
+                hint = extractor_hint(url_)
+                if hint:
+                    entry = {**entry, "ie_key": hint}
+            resolved = entry.get("_type", "video") == "video" and bool(
+                entry.get("formats") or entry.get("url")
+            )
+            entries.append(Entry(video_id, source.raw, entry, url_, holder or title, resolved=resolved))
+    if not listed:
+        first = (errors or warnings)[0]
+        raise SourceError(
+            f"cannot list {source.raw}: {first}", "check the URL (and --cookies if the site needs a login)"
+        )
+    warnings.extend(errors)
+    return title, entries
+
+
+def list_source(
+    source: str,
+    options: CollectOptions | None = None,
+    *,
+    skip_ids: Collection[str] = (),
+    extract: Extract | None = None,
+    resolve: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Listing:
+    """List ``source`` (URL, @handle, feed, folder) into entries to collect, applying filters and ``limit``.
+
+    ``skip_ids`` are ids the caller already has: they are not returned and not resolved, but they count
+    toward ``limit`` (so the same command run again collects only what is new in the first N).
+    ``extract`` (url -> flat info) and ``resolve`` (flat entry -> full info) default to real yt-dlp;
+    tests pass recorded info dicts through them.
+    """
+    from yc_collect.ytdl_session import CookieCopy, Sessions, flat_extractor
+
+    options = (options or CollectOptions()).validate()
+    src = classify(source, options.tabs)
+    warnings: list[str] = []
+    with CookieCopy(options.cookies) as cookiefile:
+        if src.kind in ("folder", "file"):
+            title, entries = _list_folder(src)
+        else:
+            title, entries = _list_remote(
+                src, extract or flat_extractor(options, cookiefile), options, warnings
+            )
+        seen: set[str] = set()
+        unique = []
+        for e in entries:
+            if e.video_id not in seen:
+                seen.add(e.video_id)
+                unique.append(e)
+        sessions = None
+        if resolve is None and options.needs_full_info():
+            sessions = Sessions(options, cookiefile=cookiefile)
+            resolve = sessions.resolve
+        try:
+            listing = _select(src, title, unique, options, set(skip_ids), resolve, warnings)
+        finally:
+            if sessions:
+                sessions.close()
+    return listing
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+UNKNOWN = "unknown"
+
+
+def _meta(entry: Entry) -> dict[str, Any]:
+    return {
+        "title": entry.title,
+        "upload_date": rows.upload_date(entry.info),
+        "duration": rows.duration(entry.info),
+    }
+
+
+def filter_reason(entry: Entry, options: CollectOptions) -> str | None:
+    """Why the filters leave ``entry`` out, None if it passes, or UNKNOWN if a needed field is missing."""
+    meta = _meta(entry)
+    if (
+        options.match_title
+        and meta["title"] is not None
+        and not re.search(options.match_title, meta["title"], re.I)
+    ):
+        return "title does not match"
+    unknown = False
+    if options.since or options.until:
+        day = meta["upload_date"]
+        if day is None:
+            unknown = True
+        elif options.since and day < options.since:
+            return "before --since"
+        elif options.until and day > options.until:
+            return "after --until"
+    if options.min_duration_s is not None or options.max_duration_s is not None:
+        secs = meta["duration"]
+        if secs is None:
+            unknown = True
+        elif options.min_duration_s is not None and secs < options.min_duration_s:
+            return "shorter than --min-duration"
+        elif options.max_duration_s is not None and secs > options.max_duration_s:
+            return "longer than --max-duration"
+    if options.match_title and meta["title"] is None:
+        unknown = True
+    return UNKNOWN if unknown else None
+
+
+def _fill(entry: Entry, resolve: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
+    """Resolve ``entry`` to full info (local files: probe the duration); failures leave it unresolved."""
+    if entry.is_local:
+        from yc_collect.audio import probe
+
+        try:
+            entry.info["duration"] = probe(entry.path).duration_s  # type: ignore[arg-type]
+        except Exception:
+            entry.info["duration"] = None
+        return
+    if resolve is None or entry.resolved:
+        return
+    try:
+        entry.info = resolve(entry.info)
+        entry.resolved = True
+    except Exception as err:
+        log.debug("could not resolve %s: %s", entry.video_id, err)
+
+
+def _select(
+    src: Source,
+    title: str | None,
+    entries: list[Entry],
+    options: CollectOptions,
+    skip: set[str],
+    resolve: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    warnings: list[str],
+) -> Listing:
+    from yc_collect.failures import availability_failure
+
+    listing = Listing(src, title, [], warnings=warnings, total=len(entries))
+    window = max(1, options.workers)
+    counted = 0
+    i = 0
+    with ThreadPoolExecutor(max_workers=window) as pool:
+        while i < len(entries) and (options.limit is None or counted < options.limit):
+            chunk = entries[i : i + window]
+            todo = [
+                e
+                for e in chunk
+                if e.video_id not in skip
+                and not availability_failure(e.info)
+                and filter_reason(e, options) == UNKNOWN
+            ]
+            list(pool.map(lambda e: _fill(e, resolve), todo))
+            for e in chunk:
+                i += 1
+                if e.video_id in skip:
+                    if filter_reason(e, options) in (None, UNKNOWN):
+                        listing.known.append(e.video_id)
+                        counted += 1
+                else:
+                    reason = filter_reason(e, options)
+                    if reason not in (None, UNKNOWN):
+                        listing.filtered[reason] += 1
+                    elif availability_failure(e.info, has_cookies=options.cookies is not None):
+                        listing.entries.append(e)  # recorded as skipped, with its reason; not counted
+                    else:  # (unknown after a failed resolve: collect records why)
+                        listing.entries.append(e)
+                        counted += 1
+                if options.limit is not None and counted >= options.limit:
+                    break
+    if options.limit is not None:
+        left = len(entries) - i
+        if left > 0:
+            listing.filtered["beyond --limit"] += left
+    return listing
