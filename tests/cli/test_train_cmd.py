@@ -68,43 +68,6 @@ def test_every_problem_is_one_row_and_nothing_runs(argv: list[str], tmp_path: Pa
     assert not out.exists()  # no resolved config, no training on an invalid config
 
 
-def test_run_saves_the_resolved_config_with_overrides(tmp_path: Path, capsys) -> None:
-    cfg = tmp_path / "cfg.yml"
-    out = tmp_path / "run"
-    cfg.write_text(
-        f"base_model: does-not-exist/model\ndatasets: [{tmp_path / 'missing.jsonl'}]\noutput_dir: {out}\n"
-    )
-    rc = main(
-        [
-            "train",
-            str(cfg),
-            "--learning-rate",
-            "1e-4",
-            "--max-steps",
-            "3",
-            "--set",
-            "lora_r=4",
-            "--set",
-            "adapter=lora",
-            "--set",
-            "lora_target_linear=true",
-        ]
-    )
-    captured = capsys.readouterr()
-    assert rc == 1  # the model and data do not exist: the run stops after the config is saved
-    saved = out / "yc_config.yml"
-    assert saved.is_file() and f"resolved config: {saved}" in captured.err.replace("\n", "")
-    resolved, warnings = load_config(saved, strict=True)
-    assert (resolved.learning_rate, resolved.max_steps, resolved.lora_r, resolved.adapter) == (
-        1e-4,
-        3,
-        4,
-        "lora",
-    )
-    assert warnings == []
-    assert "learning_rate" in captured.err or "lr 0.0001" in captured.err
-
-
 def test_unknown_keys_warn_and_strict_fails(tmp_path: Path, capsys) -> None:
     cfg = tmp_path / "cfg.yml"
     cfg.write_text("base_model: m\ndatasets: [d]\nlearnig_rate: 1e-4\n")
