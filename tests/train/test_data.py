@@ -1,0 +1,195 @@
+"""Data loading, formats, masking, chunking, validation split and the tokenization cache (SmolLM2 tokenizer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from tests.support.train_models import lora_yml, write_rows
+
+from yc_train.config import load_config
+from yc_train.data import load, prepare
+from yc_train.data.formats import IGNORE, formatter, tokenize_rows
+from yc_train.errors import TrainError
+from yc_train.model_setup import load_tokenizer
+
+
+@pytest.fixture(scope="module")
+def tok(smollm2_dir: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(smollm2_dir)
+
+
+def _cfg(tmp_path: Path, smollm2_dir: Path, data: Path, **kw):
+    cfg, _ = load_config(lora_yml(tmp_path, smollm2_dir, data, **kw))
+    return cfg
+
+
+def test_prompt_masked_when_train_on_inputs_false(tmp_path, smollm2_dir):
+    data = write_rows(tmp_path / "rows.jsonl", n=6)
+    cfg = _cfg(tmp_path, smollm2_dir, data, special_tokens=None, val_set_size=0)
+    tok, _ = load_tokenizer(cfg)
+    prep = load(cfg, tok)
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    for ids, labels, row in zip(
+        prep.train.input_ids, prep.train.labels, sorted(rows, key=lambda r: r["video_id"]), strict=False
+    ):
+        assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id
+        n_prompt = len(tok(row["prompt"], add_special_tokens=False, split_special_tokens=True).input_ids)
+        # BOS and every prompt token carry no label; the completion and EOS do
+        assert all(lab == IGNORE for lab in labels[: 1 + n_prompt])
+        assert all(lab != IGNORE for lab in labels[1 + n_prompt :])
+        trained = tok.decode([t for t in labels if t != IGNORE])
+        assert trained.startswith("Generate the video") and "[INST]" not in trained
+    assert len(prep.train) == 6
+
+
+def test_train_on_inputs_true_trains_everything(tmp_path, smollm2_dir):
+    data = write_rows(tmp_path / "rows.jsonl", n=3)
+    cfg = _cfg(tmp_path, smollm2_dir, data, special_tokens=None, val_set_size=0, train_on_inputs=True)
+    tok, _ = load_tokenizer(cfg)
+    prep = load(cfg, tok)
+    assert all(ids == labels for ids, labels in zip(prep.train.input_ids, prep.train.labels, strict=True))
+
+
+def test_special_token_text_stays_text_and_literal_bos_eos_become_structure(tok):
+    fmt = formatter("completion", tok, None, True)
+    row = {"text": f"{tok.bos_token}hello </s> world <|im_end|> end{tok.eos_token}"}  # eos is <|im_end|>
+    [(ids, labels)], stats = tokenize_rows([row], fmt, tok, 64)
+    assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id
+    inner = ids[1:-1]
+    assert tok.eos_token_id not in inner and tok.bos_token_id not in inner  # <|im_end|> in the middle is text
+    assert tok.decode(inner) == "hello </s> world <|im_end|> end"
+
+
+def test_long_completion_split_into_chunks_with_bos_first_eos_last(tok):
+    fmt = formatter("completion", tok, None, True)
+    text = " ".join(f"word{i}" for i in range(300))
+    short = {"text": "short one"}
+    out, stats = tokenize_rows([{"text": text}, short], fmt, tok, 64)
+    full = [tok.bos_token_id, *tok(text, add_special_tokens=False).input_ids, tok.eos_token_id]
+    chunks = out[:-1]
+    assert len(chunks) == -(-len(full) // 64) and all(len(c[0]) <= 64 for c in chunks)
+    assert [t for c in chunks for t in c[0]] == full
+    assert chunks[0][0][0] == tok.bos_token_id and chunks[-1][0][-1] == tok.eos_token_id
+    assert tok.bos_token_id not in chunks[1][0] and tok.eos_token_id not in chunks[0][0]
+    assert stats.split_rows == 1 and stats.samples == len(chunks) + 1
+
+
+def test_overlong_prompt_completion_rows_dropped_and_counted(tok):
+    fmt = formatter("prompt_completion", tok, None, False)
+    rows = [{"prompt": "p " * 200, "completion": "c"}, {"prompt": "p", "completion": "ok"}]
+    out, stats = tokenize_rows(rows, fmt, tok, 64)
+    assert len(out) == 1 and stats.dropped_too_long == 1
+
+
+def test_alpaca_input_output_and_chat_template_masks(tok):
+    [(ids, labels)], _ = tokenize_rows(
+        [{"instruction": "Add", "input": "1+1", "output": "2"}],
+        formatter("alpaca", tok, None, False),
+        tok,
+        256,
+    )
+    assert tok.decode([t for t in labels if t != IGNORE]).strip().startswith("2")
+    segs = {"segments": [{"text": "ask: ", "label": False}, {"text": "answer", "label": True}]}
+    [(ids, labels)], _ = tokenize_rows([segs], formatter("input_output", tok, None, False), tok, 64)
+    assert tok.decode([t for t in labels if t != IGNORE]) == "answer"
+    msgs = {
+        "messages": [
+            {"role": "user", "content": "hi there"},
+            {"role": "assistant", "content": "hello you"},
+            {"role": "user", "content": "bye"},
+            {"role": "assistant", "content": "see ya"},
+        ]
+    }
+    [(ids, labels)], _ = tokenize_rows([msgs], formatter("chat_template", tok, None, False), tok, 256)
+    trained = tok.decode([t for t in labels if t != IGNORE])
+    assert "hello you" in trained and "see ya" in trained
+    assert "hi there" not in trained and "bye" not in trained and "user" not in trained
+
+
+def test_unknown_type_did_you_mean(tok):
+    with pytest.raises(TrainError, match="unknown dataset type") as err:
+        formatter("completoin", tok, None, False)
+    assert "completion" in err.value.hint
+
+
+def test_val_split_never_fails_for_small_data(tmp_path, smollm2_dir):
+    data = write_rows(tmp_path / "rows.jsonl", n=2)
+    cfg = _cfg(tmp_path, smollm2_dir, data, special_tokens=None, val_set_size=0.5)
+    prep = load(cfg, load_tokenizer(cfg)[0])
+    assert (len(prep.train), len(prep.val)) == (1, 1)
+    data1 = write_rows(tmp_path / "one.jsonl", n=1)
+    cfg1 = _cfg(tmp_path, smollm2_dir, data1, special_tokens=None, val_set_size=0.9)
+    prep1 = load(cfg1, load_tokenizer(cfg1)[0])
+    assert (len(prep1.train), len(prep1.val)) == (1, 0)
+
+
+def test_cache_reused_and_keyed_on_settings(tmp_path, smollm2_dir):
+    data = write_rows(tmp_path / "rows.jsonl", n=8)
+    cfg = _cfg(tmp_path, smollm2_dir, data, special_tokens=None)
+    first = prepare(cfg)
+    again = prepare(cfg)
+    assert not first["from_cache"] and again["from_cache"] and first["key"] == again["key"]
+    assert Path(first["cache_dir"], "train.parquet").is_file()
+    assert 0 < first["packing_efficiency"] <= 1 and first["bins"] >= 1
+    other = prepare(_cfg(tmp_path, smollm2_dir, data, special_tokens=None, sequence_len=96))
+    assert other["key"] != first["key"] and not other["from_cache"]
+
+
+def test_yc_workspace_delta_table_and_template(tmp_path, smollm2_dir):
+    from datetime import UTC, datetime
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    now = datetime.now(UTC)
+    frame = pl.DataFrame({
+        "video_id": ["a", "b", "c", "a"], "chunk": [0, 0, 0, 0],
+        "split": ["train", "train", "validation", "train"],
+        "prompt": ["P1 ", "P2 ", "P3 ", "P1new "], "completion": ["c1", "c2", "c3", "c1new"],
+        "text": ["P1 c1", "P2 c2", "P3 c3", "P1new c1new"],
+        "created_at": [now.replace(year=2020), now, now, now],
+    })  # fmt: skip
+    frame.write_delta(str(ws / "examples"))
+    (ws / "template.json").write_text('{"name": "fireship"}')
+    cfg = _cfg(tmp_path, smollm2_dir, ws, special_tokens=None)
+    tok, _ = load_tokenizer(cfg)
+    prep = load(cfg, tok)
+    assert (
+        len(prep.train) == 2 and len(prep.val) == 1
+    )  # newest row per key; validation rows from the split column
+    texts = sorted(tok.decode([t for t in labels if t != IGNORE]) for labels in prep.train.labels)
+    assert any("c1new" in t for t in texts) and not any(t.endswith("c1") for t in texts)
+    assert prep.template_json == ws / "template.json"
+
+
+def test_publish_shards_folder(tmp_path, smollm2_dir):
+    folder = tmp_path / "pub" / "data"
+    folder.mkdir(parents=True)
+    pl.DataFrame({"text": ["one two", "three four", "five"]}).write_parquet(
+        folder / "train-00000-of-00001.parquet"
+    )
+    pl.DataFrame({"text": ["val row"]}).write_parquet(folder / "validation-00000-of-00001.parquet")
+    cfg = _cfg(tmp_path, smollm2_dir, tmp_path / "pub", special_tokens=None, train_on_inputs=True)
+    prep = load(cfg, load_tokenizer(cfg)[0])
+    assert (len(prep.train), len(prep.val)) == (3, 1)
+
+
+def test_hub_id_offline_one_line_error(tmp_path, smollm2_dir, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    cfg, _ = load_config(
+        lora_yml(
+            tmp_path,
+            smollm2_dir,
+            Path("x"),
+            special_tokens=None,
+            datasets=[{"path": "someone/not-cached-dataset", "type": "completion"}],
+        )
+    )
+    with pytest.raises(TrainError) as err:
+        load(cfg, load_tokenizer(cfg)[0])
+    assert "\n" not in str(err.value) and "offline" in str(err.value) and "local" in err.value.hint
