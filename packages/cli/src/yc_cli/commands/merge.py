@@ -1,16 +1,72 @@
-"""``yc merge``: not built yet (issue 8 (infer/merge/eval))."""
+"""``yc merge CONFIG.yml``: fold the LoRA adapter into the base weights (output_dir/merged)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from yc_cli.errors import NotBuiltError
+from yc_cli.commands.infer import CONFIG_ARG, LORA_OPT, SET_OPT
+
+EXAMPLES = """[bold]Examples[/bold]
+
+  yc merge lora.yml
+
+  yc merge lora.yml --lora-model-dir ./lora-out/checkpoint-200 --out ./merged-200
+"""
 
 
 def register(app: typer.Typer) -> None:
-    app.command("merge", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(merge)
+    app.command("merge", epilog=EXAMPLES)(merge)
 
 
-def merge(ctx: typer.Context) -> None:
-    """Not built yet (issue 8 (infer/merge/eval))."""
-    raise NotBuiltError("merge", "issue 8 (infer/merge/eval)")
+def merge(
+    config: Path = CONFIG_ARG,
+    lora_model_dir: Path | None = LORA_OPT,
+    out_dir: Path | None = typer.Option(
+        None, "--out", "-o", help="Where to write (default: output_dir/merged)."
+    ),
+    sets: list[str] | None = SET_OPT,
+) -> None:
+    """Merge the adapter into the base model, shard by shard on CPU, in the base dtype.
+
+    Writes safetensors shards + tokenizer + generation config + the prompt template, ready for
+    from_pretrained, vLLM or `yc publish --model`. Memory stays bounded by one shard.
+    """
+    from yc_cli.commands.infer import load_train_config
+    from yc_cli.render import console, out, progress, table
+    from yc_train.merge import merge_adapter, resolve_model_dir
+
+    cfg = load_train_config(config, sets)
+    if cfg.adapter not in ("lora", "qlora"):
+        from yc_cli.errors import YcError
+
+        raise YcError("nothing to merge: the config trains the full model (adapter is not set)",
+                      "use output_dir directly as the model folder")  # fmt: skip
+    output_dir = Path(cfg.output_dir)
+    adapter = Path(lora_model_dir or cfg.lora_model_dir or output_dir)
+    target = out_dir or output_dir / "merged"
+    base_dir = resolve_model_dir(cfg.base_model)
+    with progress() as bar:
+        task = bar.add_task("merging shards", total=None)
+
+        def on_shard(name: str, i: int, n: int) -> None:
+            bar.update(task, completed=i, total=n)
+
+        result = merge_adapter(base_dir, adapter, target, on_shard=on_shard)
+    console.print(f"merged model: {result.out_dir}")
+    out.print(
+        table(
+            "yc merge: result",
+            ["field", "value"],
+            [
+                ("base", str(base_dir)),
+                ("adapter", str(adapter)),
+                ("output", str(result.out_dir)),
+                ("dtype", result.dtype),
+                ("LoRA modules merged", result.merged_modules),
+                ("tensors replaced (modules_to_save)", result.replaced_tensors),
+                ("shards", len(result.shards)),
+            ],
+        )
+    )
