@@ -27,13 +27,90 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-WORDS = (
-    "rust go python javascript typescript memory safety compiler borrow checker thread async await server "
-    "client browser runtime garbage collector pointer reference trait interface generic macro module library "
-    "framework function variable constant loop branch error panic result option string vector map developer "
-    "engineer startup company open source community release version feature bug performance the a and of to "
-    "in is it that this for you with on was are be at as have but not what all were when we there can an"
-).split()
+WORDS = [
+    "rust",
+    "go",
+    "python",
+    "javascript",
+    "typescript",
+    "memory",
+    "safety",
+    "compiler",
+    "borrow",
+    "checker",
+    "thread",
+    "async",
+    "await",
+    "server",
+    "client",
+    "browser",
+    "runtime",
+    "garbage",
+    "collector",
+    "pointer",
+    "reference",
+    "trait",
+    "interface",
+    "generic",
+    "macro",
+    "module",
+    "library",
+    "framework",
+    "function",
+    "variable",
+    "constant",
+    "loop",
+    "branch",
+    "error",
+    "panic",
+    "result",
+    "option",
+    "string",
+    "vector",
+    "map",
+    "developer",
+    "engineer",
+    "startup",
+    "company",
+    "open",
+    "source",
+    "community",
+    "release",
+    "version",
+    "feature",
+    "bug",
+    "performance",
+    "the",
+    "a",
+    "and",
+    "of",
+    "to",
+    "in",
+    "is",
+    "it",
+    "that",
+    "this",
+    "for",
+    "you",
+    "with",
+    "on",
+    "was",
+    "are",
+    "be",
+    "at",
+    "as",
+    "have",
+    "but",
+    "not",
+    "what",
+    "all",
+    "were",
+    "when",
+    "we",
+    "there",
+    "can",
+    "an",
+]
 
 FIRESHIP = (
     "{bos}\n[INST]\nYou are a YouTuber called Fireship, creating engaging, high-intensity coding tutorials and "
@@ -64,7 +141,9 @@ def make_rows(n: int, seed: int = 0) -> list[dict]:
 def per_row_loop(tok, rows: list[dict]) -> int:
     total = 0
     for r in rows:
-        text = FIRESHIP.format(bos=tok.bos_token, eos=tok.eos_token, title=r["title"], summary=r["summary"], transcript=r["text"])
+        text = FIRESHIP.format(
+            bos=tok.bos_token, eos=tok.eos_token, title=r["title"], summary=r["summary"], transcript=r["text"]
+        )
         total += len(tok(text, add_special_tokens=False)["input_ids"])
     return total
 
@@ -94,13 +173,16 @@ def yc_render(tok, rows: list[dict]) -> int:
     from yc_curate.templates import get_template
 
     tpl = get_template("fireship", tokenizer=tok)
-    return sum(ex["n_tokens"] for ex in render_examples(tpl, rows, CurateConfig(), tokenizer=tok, batch_size=2048))
+    return sum(
+        ex["n_tokens"] for ex in render_examples(tpl, rows, CurateConfig(), tokenizer=tok, batch_size=2048)
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="5k rows instead of 50k")
     ap.add_argument("--rows", type=int, default=None)
+    ap.add_argument("--slices", type=int, default=5, help="interleave the methods over this many slices")
     args = ap.parse_args()
     n = args.rows or (5_000 if args.quick else 50_000)
 
@@ -110,12 +192,27 @@ def main() -> None:
 
     tok = AutoTokenizer.from_pretrained(smollm2_dir())
     rows = make_rows(n)
-    results = {}
-    for name, fn in [("yc render_examples", yc_render), ("datasets.map(batched=True)", datasets_map), ("per-row loop", per_row_loop)]:
-        t0 = time.perf_counter()
-        tokens = fn(tok, rows)
-        wall = time.perf_counter() - t0
-        results[name] = (wall, tokens)
+    methods = [
+        ("yc render_examples", yc_render),
+        ("datasets.map(batched=True)", datasets_map),
+        ("per-row loop", per_row_loop),
+    ]
+    # The machine is shared: run the methods slice by slice in rotating order, so load changes hit all alike.
+    slices = max(1, args.slices)
+    size = -(-n // slices)
+    results = {name: [0.0, 0] for name, _ in methods}
+    for k in range(slices):
+        part = rows[k * size : (k + 1) * size]
+        order = methods[k % len(methods) :] + methods[: k % len(methods)]
+        for name, fn in order:
+            t0 = time.perf_counter()
+            results[name][1] += fn(tok, part)
+            results[name][0] += time.perf_counter() - t0
+        print(
+            f"slice {k + 1}/{slices}: " + ", ".join(f"{m} {w:.1f}s" for m, (w, _) in results.items()),
+            flush=True,
+        )
+    for name, (wall, tokens) in results.items():
         print(f"{name:28s} {wall:8.2f} s  {n / wall:10.0f} rows/s  tokens {tokens}", flush=True)
     yc = results["yc render_examples"][0]
     lines = [
@@ -134,7 +231,8 @@ def main() -> None:
         "",
         "Token totals differ slightly: yc neutralises control strings found in data (every 50th row has a `</s>`),",
         "which the baselines turn into EOS tokens; yc also builds prompt, completion and messages per row.",
-        "datasets.map wall time includes building the Dataset from the rows.",
+        "datasets.map wall time includes building the Dataset from the rows. The methods run slice by slice",
+        f"({args.slices} slices) in rotating order so that load from other processes hits all of them alike.",
     ]
     out = Path(__file__).resolve().parents[1] / "results" / "curate.md"
     out.parent.mkdir(parents=True, exist_ok=True)

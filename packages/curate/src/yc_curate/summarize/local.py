@@ -141,13 +141,17 @@ class LocalSummarizer:
 
     def summarize(self, items: Sequence[SummaryInput]) -> list[str]:
         """One summary per item; long transcripts go through map-reduce."""
+        from yc_curate.templates.special import neutralize
+
         self._load()
-        texts = [item.transcript or "" for item in items]
+        # data must not close the chat turn early: control strings in titles / transcripts become plain text
+        titles = [neutralize(item.title) for item in items]
+        texts = [neutralize(item.transcript) for item in items]
         results: dict[int, str] = {}
         pending = list(range(len(items)))
         for _round in range(8):
-            plan = {i: self._chunks(items[i].title, texts[i]) for i in pending}
-            flat = [(i, fill_prompt(self.prompt, items[i].title, c)) for i in pending for c in plan[i]]
+            plan = {i: self._chunks(titles[i], texts[i]) for i in pending}
+            flat = [(i, fill_prompt(self.prompt, titles[i], c)) for i in pending for c in plan[i]]
             answers = self._generate([u for _, u in flat])
             partial: dict[int, list[str]] = {}
             for (i, _), answer in zip(flat, answers, strict=True):

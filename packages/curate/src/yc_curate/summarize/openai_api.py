@@ -14,6 +14,7 @@ from typing import Any
 
 from yc_curate.errors import CurateError, MissingExtraError
 from yc_curate.summarize import SummaryInput, clean_summary, fill_prompt, load_prompt
+from yc_curate.templates.special import neutralize
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -75,7 +76,8 @@ class OpenAISummarizer:
         transcript = item.transcript or ""
         if len(transcript) > self.max_input_chars:  # keep the request inside the model's context
             transcript = transcript[: self.max_input_chars]
-        content = fill_prompt(self.prompt, item.title, transcript)
+        # servers tokenize the rendered chat with special-token parsing: keep data from closing the turn
+        content = fill_prompt(self.prompt, neutralize(item.title), neutralize(transcript))
         try:
             resp = self._get_client().chat.completions.create(
                 model=self.model,
