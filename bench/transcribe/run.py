@@ -56,7 +56,7 @@ SENTENCES = [
 ]
 
 
-def clip_texts(n: int, per_clip: int = 9) -> list[str]:
+def clip_texts(n: int, per_clip: int = 11) -> list[str]:
     """``n`` texts of ``per_clip`` sentences each (about a minute of espeak speech)."""
     return [" ".join(SENTENCES[(i * 7 + j) % len(SENTENCES)] for j in range(per_clip)) for i in range(n)]
 

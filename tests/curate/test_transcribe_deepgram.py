@@ -142,3 +142,47 @@ def test_stage_stores_summaries_and_prints_cost(
         "deepgram",
     )
     assert KEY not in buf.getvalue()
+
+
+def test_cli_on_plain_files_prints_rows(fake: FakeDeepgram, audio: Path, monkeypatch, capsys) -> None:
+    import json
+
+    from yc_cli.app import main
+
+    monkeypatch.setenv("YC_DEEPGRAM_BASE_URL", fake.base_url)
+    assert main(["transcribe", "--backend", "deepgram", "--language", "en", str(audio)]) == 0
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    row = json.loads(line)
+    assert (
+        row["video_id"] == str(audio)
+        and row["status"] == "ok"
+        and row["text"].startswith("Hello and welcome")
+    )
+    assert fake.requests[0]["query"]["language"] == ["en"]
+
+
+def test_captions_fall_back_to_deepgram_with_summary(
+    fake: FakeDeepgram, audio: Path, workspace: Path, monkeypatch
+):
+    from yc_cli.stages.transcribe import run
+    from yc_cli.store import Store
+
+    monkeypatch.setenv("YC_DEEPGRAM_BASE_URL", fake.base_url)
+    store = Store(workspace)
+    (workspace / "audio").mkdir()
+    (workspace / "audio" / "v1.wav").write_bytes(audio.read_bytes())
+    caps = {"lang": "en", "kind": "auto", "text": "captioned words", "segments": []}
+    store.append(
+        "videos",
+        [
+            {"video_id": "v1", "status": "ok", "audio_path": "audio/v1.wav"},
+            {"video_id": "v2", "status": "ok", "audio_path": "audio/v1.wav", "captions": caps},
+        ],
+        stage="collect",
+    )
+    s = run(store, backend="captions", fallback="deepgram", summarize=True, threads=2)
+    assert (s["ok"], s["summaries"]) == (2, 1) and len(fake.requests) == 1
+    rows = {r["video_id"]: r for r in store.current("transcripts").to_dicts()}
+    assert (rows["v1"]["backend"], rows["v1"]["model"]) == ("deepgram", "nova-3")
+    assert (rows["v2"]["backend"], rows["v2"]["text"]) == ("captions", "captioned words")
+    assert store.current("summaries").select("video_id", "backend").rows() == [("v1", "deepgram")]

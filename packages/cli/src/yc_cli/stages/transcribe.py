@@ -33,12 +33,17 @@ STAGE = "transcribe"
 
 
 def backend_options(backend: str, **options: Any) -> dict[str, Any]:
-    """The options (not None) that ``backend``'s class accepts; the captions backend forwards the rest."""
+    """The options (not None) that ``backend``'s class accepts (captions: plus those of its fallback)."""
     from yc_curate.transcribe import backend_class
 
-    accepted = inspect.signature(backend_class(backend).__init__).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
-    return {k: v for k, v in options.items() if v is not None and (takes_any or k in accepted)}
+    def accepted(name: str) -> set[str]:
+        params = inspect.signature(backend_class(name).__init__).parameters
+        return {k for k, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD}
+
+    names = accepted(backend)
+    if backend == "captions" and options.get("fallback"):
+        names |= accepted(options["fallback"])
+    return {k: v for k, v in options.items() if v is not None and k in names}
 
 
 def _items(store: Store, video_ids: Sequence[str] | None, need_audio: bool) -> tuple[list[AudioItem], int]:
@@ -117,6 +122,10 @@ def run(
         download=download,
         price_per_min=price_per_min,
     )
+    if summarize and "summarize" not in opts and console is not None:
+        console.print(
+            f"[yellow]--summarize applies to the deepgram backend only; ignored for {backend}[/yellow]"
+        )
     tr: Transcriber = get_transcriber(backend, model=model, **opts)
     h = params_hash(tr)
     items, no_audio = _items(store, video_ids, need_audio=backend != "captions")
@@ -161,7 +170,7 @@ def run(
             summaries.add(
                 {
                     "video_id": video_id,
-                    "backend": backend,
+                    "backend": result.backend or backend,
                     "model": result.model or tr.model,
                     "summary": result.summary,
                     "prompt_hash": "deepgram",
