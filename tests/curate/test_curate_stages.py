@@ -249,6 +249,21 @@ def test_filters_split_and_chunking_with_a_tokenizer(workspace: Path, smollm2_di
     assert set(ex["split"]) <= {"train", "validation", "test"}
     assert res["tokens"] == sum(ex["n_tokens"])
 
+    # a newer, shorter transcript of the long video: rendered again, its old extra chunks leave the dataset
+    _transcript(store, "long", _words("Rust", 150))
+    res = render_stage.run(
+        store,
+        summary_hash="none",
+        tokenizer=str(smollm2_dir),
+        max_tokens=200,
+        validation=0.25,
+        test=0.25,
+        seed="x",
+    )
+    assert res["rendered_videos"] == 1
+    long2 = current_examples(store).filter(pl.col("video_id") == "long")
+    assert 1 <= len(long2) < len(long) and long2["chunk"].to_list() == list(range(len(long2)))
+
     # --long drop: the long video is gone, the others stay
     res = render_stage.run(
         store, summary_hash="none", tokenizer=str(smollm2_dir), max_tokens=200, long="drop"

@@ -140,16 +140,26 @@ def run(
         if store.exists("examples")
         else None
     )
-    done: dict[str, tuple[Any, Any]] = {}
+    done: dict[str, tuple[Any, Any, Any]] = {}
     if existing is not None and not force:
-        done = {r["video_id"]: (r["title"], r["summary"]) for r in existing.iter_rows(named=True)}
+        done = {
+            r["video_id"]: (r["title"], r["summary"], r["created_at"]) for r in existing.iter_rows(named=True)
+        }
     # already-rendered videos first: dedup keeps the first occurrence, so a new video never evicts an old one
     frame = frame.with_columns(pl.col("video_id").is_in(list(done)).not_().alias("_new")).sort(
         ["_new", "upload_date", "collected_at", "video_id"], nulls_last=True
     )
     rows = frame.drop("_new").to_dicts()
     kept = select(rows, cfg, report)
-    todo = [r for r in kept if done.get(r["video_id"]) != (r.get("title"), r.get("summary"))]
+
+    def stale(r: dict[str, Any]) -> bool:
+        """Not rendered yet, or its title / summary changed, or its transcript is newer than the example."""
+        prev = done.get(r["video_id"])
+        if prev is None or prev[:2] != (r.get("title"), r.get("summary")):
+            return True
+        return r.get("created_at") is not None and prev[2] is not None and r["created_at"] > prev[2]
+
+    todo = [r for r in kept if stale(r)]
     params = {
         "template": tpl.describe(),
         "curate": cfg.as_dict(),
