@@ -58,7 +58,7 @@ def test_train_on_inputs_true_trains_everything(tmp_path, smollm2_dir):
 def test_special_token_text_stays_text_and_literal_bos_eos_become_structure(tok):
     fmt = formatter("completion", tok, None, True)
     row = {"text": f"{tok.bos_token}hello </s> world <|im_end|> end{tok.eos_token}"}  # eos is <|im_end|>
-    [(ids, labels)], stats = tokenize_rows([row], fmt, tok, 64)
+    [(ids, _labels)], _stats = tokenize_rows([row], fmt, tok, 64)
     assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id
     inner = ids[1:-1]
     assert tok.eos_token_id not in inner and tok.bos_token_id not in inner  # <|im_end|> in the middle is text
@@ -105,7 +105,7 @@ def test_alpaca_input_output_and_chat_template_masks(tok):
             {"role": "assistant", "content": "see ya"},
         ]
     }
-    [(ids, labels)], _ = tokenize_rows([msgs], formatter("chat_template", tok, None, False), tok, 256)
+    [(_ids, labels)], _ = tokenize_rows([msgs], formatter("chat_template", tok, None, False), tok, 256)
     trained = tok.decode([t for t in labels if t != IGNORE])
     assert "hello you" in trained and "see ya" in trained
     assert "hi there" not in trained and "bye" not in trained and "user" not in trained

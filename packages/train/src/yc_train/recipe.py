@@ -342,6 +342,7 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         "precision": str(dtype).replace("torch.", ""),
         "warnings": warnings,
         "stopped": stopped,
+        "world_size": max(1, args.world_size),
         "wall_s": round(time.perf_counter() - t0, 2),
     }
 
