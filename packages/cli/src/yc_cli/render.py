@@ -17,6 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from yc_cli.errors import Explained
 
@@ -46,7 +47,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     for c in columns:
         t.add_column(c)
     for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+        t.add_row(*(Text("" if v is None else str(v)) for v in row))  # data, never markup
     return t
 
 
@@ -57,5 +58,5 @@ def errors_table(problems: Sequence[Explained]) -> Table:
     t.add_column("message")
     t.add_column("fix", style="green")
     for p in problems:
-        t.add_row(p.kind, p.message, p.hint or "")
+        t.add_row(Text(p.kind), Text(p.message), Text(p.hint or ""))  # messages may hold "[/INST]"
     return t
