@@ -258,4 +258,4 @@ def _print_summary(console: Console, s: dict[str, Any]) -> None:
     ]
     if s["summaries"]:
         rows.append(("summaries stored", s["summaries"]))
-    console.print(table(f"transcripts v{s['version']}  (params {s['params_hash']})", ["", ""], rows))
+    console.print(table(f"transcripts v{s['version']}  (params {s['params_hash']})", ["", "value"], rows))
