@@ -44,7 +44,7 @@ class MediaServer:
         return sum(1 for m, p in self.requests if m == "GET" and p == "/" + path.lstrip("/"))
 
     def start(self) -> MediaServer:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -53,6 +53,16 @@ class MediaServer:
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that drop a kept-alive connection are normal for a media server: no traceback for them."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler(srv: MediaServer) -> type[BaseHTTPRequestHandler]:
