@@ -229,8 +229,8 @@ def main() -> None:
         lines.append(f"| {name} | {wall:.2f} | {n / wall:,.0f} | {tokens:,} | {wall / yc:.2f}x |")
     lines += [
         "",
-        "Token totals differ slightly: yc neutralises control strings found in data (every 50th row has a `</s>`),",
-        "which the baselines turn into EOS tokens; yc also builds prompt, completion and messages per row.",
+        "Token totals differ slightly: yc neutralises control strings found in data (the `</s>` in every 50th row",
+        "gets a zero-width space); yc also builds prompt, completion and messages per row.",
         "datasets.map wall time includes building the Dataset from the rows. The methods run slice by slice",
         f"({args.slices} slices) in rotating order so that load from other processes hits all of them alike.",
     ]
