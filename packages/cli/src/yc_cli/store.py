@@ -81,6 +81,15 @@ class Store:
 
         return DeltaTable.is_deltatable(str(self.path(table)))
 
+    def require(self, table: str, command: str) -> None:
+        """Fail with the command that creates ``table`` when the workspace does not have it yet."""
+        if not self.exists(table):
+            where = "" if self.root.is_dir() else " (the workspace folder does not exist)"
+            raise StoreError(
+                f"no '{table}' table in workspace {self.root}{where}",
+                f"run `{command}` first, or point at another workspace with --workspace DIR / YC_WORKSPACE",
+            )
+
     def _delta(self, table: str, version: int | None = None):
         from deltalake import DeltaTable
 

@@ -106,6 +106,8 @@ def run(
     from yc_curate.report import CurateReport
     from yc_curate.templates import get_template, load_tokenizer
 
+    store.require("transcripts", "yc curate")
+
     if long not in ("split", "drop"):
         raise YcError(f"--long must be 'split' or 'drop', not '{long}'", "use --long split or --long drop")
     if not store.exists("transcripts"):

@@ -69,6 +69,8 @@ def run(
     from yc_cli.store import BatchWriter
     from yc_curate.summarize import SummaryInput, get_summarizer
 
+    store.require("transcripts", "yc curate")
+
     options: dict[str, Any] = {"prompt": prompt}
     if summarizer == "local":
         options.update(

@@ -108,6 +108,7 @@ def run(
     from yc_cli.store import BatchWriter
     from yc_curate.transcribe import get_transcriber, params_hash, transcribe_files
 
+    store.require("videos", "yc collect SOURCE")
     opts = backend_options(
         backend,
         fallback=fallback,
