@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,12 +49,14 @@ def _item(seconds: float) -> Path:
     return out
 
 
-def _timed(
-    cmd: list[str], env: dict[str, str] | None = None
-) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall seconds, CPU seconds (user + system of the command and its children, ffmpeg included), result."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
-    return time.perf_counter() - t0, res
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), res
 
 
 def _media_gets(server: MediaServer, since: int) -> int:
@@ -100,17 +103,17 @@ def main(argv: list[str]) -> int:
     ]  # fmt: skip
     yc = [str(BIN / "yc"), "-w", str(WORK / "ws"), "collect", feed, "--workers", str(args.workers)]
 
-    results: dict[str, tuple[float, int, int]] = {}
+    results: dict[str, tuple[float, float, int, int]] = {}
     for name, cmd in (("yt-dlp (sequential)", ytdlp), (f"yc collect --workers {args.workers}", yc),
                       ("yt-dlp re-run (archive)", ytdlp), ("yc collect re-run", yc)):  # fmt: skip
         before = len(server.requests)
-        wall, res = _timed(cmd, env)
+        wall, cpu, res = _timed(cmd, env)
         if res.returncode != 0:
             print(res.stdout[-2000:], res.stderr[-2000:], file=sys.stderr)
             print(f"{name} failed ({res.returncode})", file=sys.stderr)
             return 1
-        results[name] = (wall, _media_gets(server, before), len(server.requests) - before)
-        print(f"{name}: {wall:.1f} s, {results[name][1]} media GETs", flush=True)
+        results[name] = (wall, cpu, _media_gets(server, before), len(server.requests) - before)
+        print(f"{name}: {wall:.1f} s, {cpu:.1f} CPU s, {results[name][2]} media GETs", flush=True)
     server.stop()
 
     ytdlp_files = len(list((WORK / "ytdlp").glob("*.opus")))
@@ -127,17 +130,17 @@ def main(argv: list[str]) -> int:
         f"Machine: {os.cpu_count()} CPUs, load average before the run {os.getloadavg()[0]:.1f}. "
         f"Date: {datetime.now(UTC):%Y-%m-%d}. Command: `python -m bench.collect.run{' --quick' if args.quick else ''}`.",
         "",
-        "| run | wall s | media GETs | requests | files |",
-        "|---|---:|---:|---:|---:|",
+        "| run | wall s | CPU s | media GETs | requests | files |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, (wall, gets, reqs) in results.items():
+    for name, (wall, cpu, gets, reqs) in results.items():
         files = ytdlp_files if name.startswith("yt-dlp") else yc_files
-        lines.append(f"| {name} | {wall:.1f} | {gets} | {reqs} | {files} |")
+        lines.append(f"| {name} | {wall:.1f} | {cpu:.1f} | {gets} | {reqs} | {files} |")
     lines += [
         "",
         f"- speed-up, yc ({args.workers} workers) vs sequential yt-dlp: **{speedup:.2f}x** (goal >= 3x)",
         f"- no-change re-run: **{rerun_share:.1%}** of the first run's time (goal < 10%); it made "
-        f"{results['yc collect re-run'][1]} media requests (yt-dlp's archive re-run: {results['yt-dlp re-run (archive)'][1]})",
+        f"{results['yc collect re-run'][2]} media requests (yt-dlp's archive re-run: {results['yt-dlp re-run (archive)'][2]})",
         "",
     ]
     RESULT.parent.mkdir(parents=True, exist_ok=True)

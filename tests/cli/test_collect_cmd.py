@@ -86,6 +86,9 @@ def test_collect_feed_then_rerun_downloads_nothing(
     assert sorted(p.name for p in (workspace / "audio").glob("*.opus")) == [
         f"ep-{i}.opus" for i in range(1, 5)
     ]
+    gets, version = _media_gets(media_server), Store(workspace).version("videos")
+    assert main(["-w", str(workspace), "collect", feed]) == 0  # nothing new: no media request, no commit
+    assert _media_gets(media_server) == gets and Store(workspace).version("videos") == version
 
 
 def test_nothing_collected_exits_non_zero(

@@ -281,5 +281,12 @@ def test_a_published_file_from_a_killed_run_is_reused(
     entries = list_source(media_server.url("one.mp3"), options).entries
     [again] = list(collect(entries, tmp_path / "audio", options))
     assert again["audio_sha256"] == first["audio_sha256"] and again["status"] == "ok"
-    assert media_server.get_count("one.mp3") == gets + 1  # resolved again (metadata), not downloaded again
+    assert media_server.get_count("one.mp3") == gets + 1  # listed again, not downloaded again
     assert not (tmp_path / "audio" / ".partial" / "one.opus.tmp").exists()
+    forced = CollectOptions(reuse_audio=False, **{**FAST, "workers": 1})
+    [redone] = list(
+        collect(list_source(media_server.url("one.mp3"), forced).entries, tmp_path / "audio", forced)
+    )
+    assert (
+        redone["status"] == "ok" and media_server.get_count("one.mp3") == gets + 3
+    )  # listed, then downloaded again

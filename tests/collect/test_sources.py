@@ -84,6 +84,8 @@ def test_playlists_sites_folders_and_errors(tmp_path: Path) -> None:
 def test_extractor_hints_skip_matching_every_extractor() -> None:
     assert extractor_hint("https://www.youtube.com/@x/videos") == "YoutubeTab"
     assert extractor_hint("https://www.youtube.com/watch?v=vidAAAAAAA1") == "Youtube"
+    assert extractor_hint("https://www.youtube.com/playlist?list=PL1") == "YoutubeTab"
+    assert extractor_hint("https://www.youtube.com/LegacyName") is None
     assert extractor_hint("http://127.0.0.1:1/feed.rss") == "Generic"
     assert extractor_hint("http://127.0.0.1:1/podcast/feed/") == "Generic"
     assert extractor_hint("http://127.0.0.1:1/ep1.mp3#__youtubedl_smuggle=%7B%7D") == "Generic"

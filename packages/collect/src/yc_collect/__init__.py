@@ -2,12 +2,11 @@
 
 Usable alone: functions return plain rows (dicts) and never assume a yc workspace::
 
-    from yc_collect import CollectOptions, collect, list_source
+    from yc_collect import CollectOptions, collect, list_source, parse_date
 
     options = CollectOptions(limit=20, since=parse_date("2024-01-01"), workers=4)
     listing = list_source("https://www.youtube.com/@handle", options)       # or a feed URL, or a folder
-    for row in collect(listing.entries, "out/audio", options):
-        print(row["video_id"], row["status"], row["audio_path"])
+    rows = list(collect(listing.entries, "out/audio", options))              # one dict per entry
 
 Sources: YouTube channels (``@handle``, ``/channel/UC…``, ``/c/…``, ``/user/…``, with or without a tab;
 tabs ``videos`` by default, ``shorts`` / ``streams`` via ``options.tabs``), playlists and single videos;

@@ -32,12 +32,6 @@ _MUXERS = {
 
 
 @dataclass(frozen=True)
-class Probe:
-    duration_s: float | None
-    has_audio: bool
-
-
-@dataclass(frozen=True)
 class AudioFile:
     path: Path
     sha256: str
@@ -55,11 +49,11 @@ def require_ffmpeg() -> None:
         )
 
 
-def probe(path: Path) -> Probe:
-    """Duration (container, else longest stream) and whether ``path`` has an audio stream."""
+def probe_duration(path: Path) -> float | None:
+    """Duration in seconds (the container's, else the longest stream's) according to ffprobe."""
     res = subprocess.run(
         [
-            "ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_type,duration",
+            "ffprobe", "-v", "error", "-show_entries", "format=duration:stream=duration",
             "-of", "json", str(path),
         ],
         capture_output=True,
@@ -68,13 +62,13 @@ def probe(path: Path) -> Probe:
     if res.returncode != 0:
         raise VideoFailure("convert", f"ffprobe cannot read {path.name}: {_last_line(res.stderr)}")
     doc = json.loads(res.stdout or "{}")
-    streams = doc.get("streams") or []
-    has_audio = any(s.get("codec_type") == "audio" for s in streams)
     duration = _float((doc.get("format") or {}).get("duration"))
     if duration is None:
-        durations = [d for d in (_float(s.get("duration")) for s in streams) if d is not None]
+        durations = [
+            d for d in (_float(s.get("duration")) for s in doc.get("streams") or []) if d is not None
+        ]
         duration = max(durations) if durations else None
-    return Probe(duration, has_audio)
+    return duration
 
 
 def sha256_of(path: Path) -> str:
@@ -95,14 +89,11 @@ def partial_dir(audio_dir: Path) -> Path:
 
 def describe(path: Path) -> AudioFile:
     """sha256, duration and size of a finished audio file."""
-    return AudioFile(path, sha256_of(path), probe(path).duration_s, path.stat().st_size)
+    return AudioFile(path, sha256_of(path), probe_duration(path), path.stat().st_size)
 
 
 def convert(src: Path, audio_dir: Path, video_id: str, options: CollectOptions) -> AudioFile:
     """Convert ``src`` to compact speech audio named by ``video_id`` and publish it atomically."""
-    info = probe(src)
-    if not info.has_audio:
-        raise VideoFailure("no_audio", f"{src.name} has no audio stream")
     final = final_path(audio_dir, video_id, options)
     tmp = partial_dir(audio_dir) / f"{video_id}.{options.audio_ext}.tmp"
     tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +109,8 @@ def convert(src: Path, audio_dir: Path, video_id: str, options: CollectOptions) 
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
+        if "matches no streams" in res.stderr:  # -map 0:a:0 found no audio stream
+            raise VideoFailure("no_audio", f"{src.name} has no audio stream")
         raise VideoFailure("convert", f"ffmpeg failed on {src.name}: {_last_line(res.stderr)}")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())

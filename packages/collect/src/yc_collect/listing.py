@@ -290,10 +290,10 @@ def filter_reason(entry: Entry, options: CollectOptions) -> str | None:
 def _fill(entry: Entry, resolve: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
     """Resolve ``entry`` to full info (local files: probe the duration); failures leave it unresolved."""
     if entry.is_local:
-        from yc_collect.audio import probe
+        from yc_collect.audio import probe_duration
 
         try:
-            entry.info["duration"] = probe(entry.path).duration_s  # type: ignore[arg-type]
+            entry.info["duration"] = probe_duration(entry.path)  # type: ignore[arg-type]
         except Exception:
             entry.info["duration"] = None
         return

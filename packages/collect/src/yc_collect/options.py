@@ -96,6 +96,7 @@ class CollectOptions:
     audio: bool = True
     captions: bool = True
     languages: tuple[str, ...] = ("en", "orig")  # "orig" = the video's own language
+    reuse_audio: bool = True  # an audio file already published under the id is kept (a killed run's work)
     # audio encoding (compact speech audio)
     audio_codec: str = "libopus"
     audio_ext: str = "opus"

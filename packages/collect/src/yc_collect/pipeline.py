@@ -60,11 +60,10 @@ class _Run:
         info = d.get("info_dict") or {}
         vid = info.get("yc_file_id") or info.get("id") or "?"
         done = int(d.get("downloaded_bytes") or 0)
-        last = getattr(self.local, "bytes", {}).get(vid, 0)
-        if not hasattr(self.local, "bytes"):
-            self.local.bytes = {}
+        seen = self.local.__dict__.setdefault("bytes", {})
+        last = seen.get(vid, 0)
         if done > last:
-            self.local.bytes[vid] = done
+            seen[vid] = done
             self.on_progress(vid, done - last, d.get("total_bytes") or d.get("total_bytes_estimate"))
 
     def pause(self) -> None:
@@ -88,11 +87,10 @@ def _local(run: _Run, entry: Entry) -> dict[str, Any]:
     row = rows.metadata_row(entry.video_id, entry.source, entry.info, channel=entry.channel)
     row["extractor"] = "local"
     final = audio.final_path(run.audio_dir, entry.video_id, run.options)
-    file = (
-        audio.describe(final)
-        if final.is_file()
-        else audio.convert(entry.path, run.audio_dir, entry.video_id, run.options)
-    )
+    if run.options.reuse_audio and final.is_file():
+        file = audio.describe(final)
+    else:
+        file = audio.convert(entry.path, run.audio_dir, entry.video_id, run.options)
     _attach_audio(run, row, file)
     if run.on_progress:
         run.on_progress(entry.video_id, entry.path.stat().st_size, None)
@@ -117,7 +115,7 @@ def _remote(run: _Run, entry: Entry, attempt: int) -> dict[str, Any]:
         return rows.with_failure(row, late)
     if opts.audio:
         final = audio.final_path(run.audio_dir, entry.video_id, opts)
-        if final.is_file():  # published by a run that was killed before its row was committed
+        if opts.reuse_audio and final.is_file():  # published by a run killed before its row was committed
             file = audio.describe(final)
         else:
             if not info.get("formats") and not info.get("url"):

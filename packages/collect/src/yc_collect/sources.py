@@ -173,8 +173,12 @@ def extractor_hint(url: str) -> str | None:
     parts = urlsplit(plain)
     host = (parts.hostname or "").lower()
     if host in _YT_HOSTS:
-        segs = [x for x in parts.path.split("/") if x]
-        return "Youtube" if segs[:1] in (["watch"], ["shorts"], ["live"], ["embed"]) else "YoutubeTab"
+        first = next((x for x in parts.path.split("/") if x), "")
+        if first in ("watch", "shorts", "live", "embed"):
+            return "Youtube"
+        if first.startswith("@") or first in ("channel", "c", "user", "playlist"):
+            return "YoutubeTab"
+        return None
     if host == "youtu.be":
         return "Youtube"
     if host == "localhost" or _is_ip(host):  # site extractors match domain names, never bare addresses

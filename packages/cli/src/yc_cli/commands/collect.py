@@ -73,9 +73,9 @@ def collect(
 ) -> None:
     """Collect a source into the `videos` table and `audio/` (incremental: only new videos are downloaded).
 
-    Audio is stored as Opus, mono, 16 kHz, named by video id. Failed, members-only, upcoming and live
-    videos are recorded with the reason and tried again next run. Exits non-zero only if nothing could
-    be collected.
+    Audio is stored as Opus, mono, 16 kHz, named by video id; captions (manual, else automatic) go into the row.
+
+    Failed, members-only, upcoming and live videos are recorded with the reason and tried again next run. Exits non-zero only if nothing could be collected.
     """
     from yc_cli.render import console, out
     from yc_cli.stages.collect import run

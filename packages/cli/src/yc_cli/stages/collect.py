@@ -13,6 +13,7 @@ count), bytes, audio_s, wall_s, version, failures (first rows that did not succe
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import Counter
@@ -73,6 +74,8 @@ def run(
     from yc_collect import CollectOptions, collect, list_source
 
     options = (options or CollectOptions()).validate()
+    if force:
+        options = dataclasses.replace(options, reuse_audio=False)
     t0 = time.perf_counter()
     known = set() if force else collected_ids(store, options.audio)
     with console.status(f"listing {source}") if console is not None else nullcontext():
@@ -109,7 +112,7 @@ def run(
     ):
 
         def on_progress(video_id: str, new_bytes: int, total: int | None) -> None:
-            with lock:
+            with lock:  # called from worker threads for every block yt-dlp reads
                 received["bytes"] += new_bytes
             bar.bytes(received["bytes"])
 
@@ -159,6 +162,7 @@ class _Bar:
 
     def __init__(self, console: Console | None, total: int) -> None:
         self.progress = None
+        self._shown = 0.0
         if console is not None and total:
             from yc_cli.render import progress
 
@@ -175,9 +179,12 @@ class _Bar:
             self.progress.stop()
 
     def bytes(self, n: int) -> None:
-        if self.progress is not None:
+        """Show ``n`` bytes received (at most 5 times a second: yt-dlp reports every block)."""
+        now = time.monotonic()
+        if self.progress is not None and now - self._shown >= 0.2:
             from rich.filesize import decimal
 
+            self._shown = now
             self.progress.update(self.task, received=decimal(n))
 
     def advance(self, label: str) -> None:
