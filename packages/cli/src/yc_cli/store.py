@@ -239,9 +239,7 @@ class Store:
         except OSError:
             raise
         except Exception as err:
-            raise StoreError(
-                f"could not write to '{table}': {err}", "check the workspace is writable"
-            ) from err
+            raise _write_error(table, err) from err
         return self.version(table)
 
     def upsert(
@@ -283,11 +281,32 @@ class Store:
                 return self.version(table)
             except CommitFailedError:
                 time.sleep(0.05 * (attempt + 1))
+            except OSError:
+                raise
+            except Exception as err:
+                raise _write_error(table, err) from err
         raise StoreError(f"'{table}' kept changing under this upsert", "run one writer per table at a time")
 
     def compact(self, table: str) -> None:
         """Merge small files (each batch commit writes one) into larger ones."""
         self._delta(table).optimize.compact()
+
+
+def _write_error(table: str, err: Exception) -> StoreError:
+    """deltalake reports I/O failures as its own errors: name the cause a user can act on."""
+    text = str(err)
+    if "No space left" in text or "os error 28" in text:
+        return StoreError(
+            f"disk full while writing '{table}' (nothing partial was committed)",
+            "free disk space or move the workspace (--workspace DIR); rerunning resumes",
+        )
+    if "Read-only file system" in text or "Permission denied" in text:
+        return StoreError(
+            f"cannot write '{table}': the workspace is read-only",
+            "choose a writable workspace: --workspace DIR",
+        )
+    first = text.splitlines()[0] if text else type(err).__name__
+    return StoreError(f"could not write to '{table}': {first}", "check the workspace is writable")
 
 
 def _rows_written(entry: Mapping[str, Any]) -> int | None:
