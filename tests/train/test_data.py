@@ -95,7 +95,7 @@ def test_alpaca_input_output_and_chat_template_masks(tok):
     )
     assert tok.decode([t for t in labels if t != IGNORE]).strip().startswith("2")
     segs = {"segments": [{"text": "ask: ", "label": False}, {"text": "answer", "label": True}]}
-    [(ids, labels)], _ = tokenize_rows([segs], formatter("input_output", tok, None, False), tok, 64)
+    [(_ids, labels)], _ = tokenize_rows([segs], formatter("input_output", tok, None, False), tok, 64)
     assert tok.decode([t for t in labels if t != IGNORE]) == "answer"
     msgs = {
         "messages": [

@@ -259,7 +259,15 @@ def attach_lora(cfg: Any, model: Any, resized: bool) -> Any:
         task_type="CAUSAL_LM",
         ensure_weight_tying=bool(getattr(model.config, "tie_word_embeddings", False)) and bool(to_save),
     )
-    return get_peft_model(model, lcfg)
+    try:
+        return get_peft_model(model, lcfg)
+    except ValueError as err:
+        if "lora_dropout" in str(err):  # fused MoE experts are adapted as parameters, which take no dropout
+            raise TrainError(
+                f"{model.config.model_type}: LoRA on fused expert weights cannot use lora_dropout",
+                "set lora_dropout: 0",
+            ) from err
+        raise
 
 
 def resolve_optimizer(cfg: Any, warnings: list[str]) -> str:

@@ -101,7 +101,9 @@ class FlatCollator:
         labels: list[int] = []
         shifted: list[int] = []
         cu = [0]
+        bins = [0]
         for item in items:
+            bins.append(bins[-1] + sum(len(self.samples.input_ids[j]) for j in item["group"]))
             for j in item["group"]:
                 x, y = self.samples.input_ids[j], self.samples.labels[j]
                 ids += x
@@ -114,6 +116,7 @@ class FlatCollator:
             "position_ids": torch.tensor([pos], dtype=torch.long),
             "labels": torch.tensor([labels], dtype=torch.long),
             "shift_labels": torch.tensor([shifted], dtype=torch.long),
+            "bin_bounds": bins,  # token offsets of each group, so a step can run group by group
         }
         if self.with_cu_seqlens:
             cu_t = torch.tensor(cu, dtype=torch.int32)

@@ -7,6 +7,7 @@ and, when the data came from a yc workspace with a ``template.json``, ``yc_templ
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -42,7 +43,17 @@ def _trainer_class():
         def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
             mask = inputs.get("attention_mask")
             self._tokens += int(mask.sum()) if mask is not None else int(inputs["input_ids"].numel())
-            return super().training_step(model, inputs, num_items_in_batch)
+            bounds = inputs.pop("bin_bounds", None)
+            if not bounds or len(bounds) <= 2 or self.args.world_size > 1:
+                return super().training_step(model, inputs, num_items_in_batch)
+            # one process: run the packed bins of this micro batch one after another (same gradients, since
+            # each part is normalised by the whole step's token count) so activations exist for one bin only
+            total = None
+            for a, b in itertools.pairwise(bounds):
+                part = _slice_bin(inputs, a, b)
+                loss = super().training_step(model, part, num_items_in_batch)
+                total = loss if total is None else total + loss
+            return total
 
         def log(self, logs: dict[str, float], start_time: float | None = None) -> None:  # type: ignore[override]
             if "loss" in logs:
@@ -59,6 +70,21 @@ def _trainer_class():
             torch.cuda.empty_cache() if torch.cuda.is_available() else None
 
     return YcTrainer
+
+
+def _slice_bin(inputs: dict[str, Any], a: int, b: int) -> dict[str, Any]:
+    """The tokens [a, b) of a flat packed row (whole samples), with cu_seq_lens rebased."""
+    part = {k: inputs[k][:, a:b] for k in ("input_ids", "position_ids", "labels", "shift_labels")}
+    cu = inputs.get("cu_seq_lens_q")
+    if cu is not None:
+        sub = cu[(cu >= a) & (cu <= b)] - a
+        part.update(
+            cu_seq_lens_q=sub,
+            cu_seq_lens_k=sub,
+            max_length_q=int((sub[1:] - sub[:-1]).max()),
+            max_length_k=int((sub[1:] - sub[:-1]).max()),
+        )
+    return part
 
 
 def _steps_per_epoch(n_items: int, micro: int, accum: int, world: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import shutil
 from dataclasses import dataclass, field
@@ -173,8 +174,8 @@ def load(cfg: Any, tokenizer: Any, *, use_cache: bool = True) -> Prepared:
         "train_tokens": sum(train.lengths()),
         "trained_tokens": sum(sum(1 for y in ys if y != -100) for ys in train.labels),
     }
-    if cache_dir is not None:
-        tmp = cache_dir.with_name(cache_dir.name + ".tmp")
+    if cache_dir is not None:  # per-process temp dir + atomic rename: parallel ranks never see half a cache
+        tmp = cache_dir.with_name(f"{cache_dir.name}.tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         _save(tmp / "train.parquet", train)
@@ -182,8 +183,10 @@ def load(cfg: Any, tokenizer: Any, *, use_cache: bool = True) -> Prepared:
         (tmp / "meta.json").write_text(
             json.dumps({"key": key, "inputs": key_src, "stats": stats}, default=str)
         )
-        shutil.rmtree(cache_dir, ignore_errors=True)
-        tmp.rename(cache_dir)
+        try:
+            tmp.rename(cache_dir)
+        except OSError:  # another process finished first (same key, same content)
+            shutil.rmtree(tmp, ignore_errors=True)
     return Prepared(train, val, key, cache_dir, stats, template)
 
 
