@@ -19,7 +19,7 @@ from typing import Any
 
 from yc_collect import rows
 from yc_collect.errors import SourceError
-from yc_collect.failures import classify_error
+from yc_collect.failures import classify_error, classify_message
 from yc_collect.identity import flat_entry_id, local_id
 from yc_collect.options import CollectOptions
 from yc_collect.sources import MEDIA_EXTENSIONS, Source, classify, extractor_hint
@@ -191,6 +191,11 @@ def _list_remote(
             entries.append(Entry(video_id, source.raw, entry, url_, holder or title, resolved=resolved))
     if not listed:
         first = (errors or warnings)[0]
+        if classify_message(first) == "network":
+            raise SourceError(
+                f"cannot list {source.raw}: the site could not be reached ({_short(first)})",
+                "check the network connection (or proxy); offline, collect a folder or a local feed instead",
+            )
         raise SourceError(
             f"cannot list {source.raw}: {first}", "check the URL (and --cookies if the site needs a login)"
         )
@@ -354,3 +359,11 @@ def _select(
         if left > 0:
             listing.filtered["beyond --limit"] += left
     return listing
+
+
+def _short(message: str) -> str:
+    """The most telling clause of a yt-dlp network error (e.g. the resolver's words), not the whole chain."""
+    match = re.search(
+        r"(Failed to resolve '[^']+'|Connection refused|timed? ?out|Network is unreachable)", message, re.I
+    )
+    return match.group(1) if match else message.split(":")[-1].strip()[:120]
