@@ -134,7 +134,7 @@ def lora_config(base_model: Path, workspace: Path, output_dir: Path, **over: Any
         "micro_batch_size": 4,
         "gradient_accumulation_steps": 1,
         "num_epochs": 3,
-        "max_steps": 12,
+        "max_steps": 10,
         "learning_rate": 2e-3,
         "lr_scheduler": "constant",
         "optimizer": "adamw_torch",

@@ -224,6 +224,9 @@ def load_model(
                 "point base_model at a local folder or a cached Hub id",
             ) from err
         kind, source = "base", str(base_model)
+        if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
+            # training added special tokens; their rows come from the adapter (modules_to_save)
+            model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
         if adapter_dir is not None:
             adapter_dir = Path(adapter_dir)
             if not (adapter_dir / "adapter_config.json").is_file():
@@ -233,8 +236,6 @@ def load_model(
                 )
             from peft import PeftModel
 
-            if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
-                model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
             model = PeftModel.from_pretrained(model, str(adapter_dir))
             kind, source = "adapter", str(adapter_dir)
     model.to(device)
@@ -320,12 +321,15 @@ def generate(
     repetition_penalty: float | None = None,
     on_text: Callable[[str], None] | None = None,
     model: Any = None,
+    parse_special: bool = False,
 ) -> Generation:
     """Generate a continuation of ``prompt`` (text, or token ids already encoded).
 
     Stops at any of ``loaded.stop_ids`` (EOS) or after ``max_new_tokens``. ``temperature`` 0 means greedy.
     ``seed`` fixes the sampling; ``on_text`` receives the text as it is produced. ``model`` overrides the
     loaded model (e.g. the base model of a PEFT model in an adapter-disabled context).
+    A text prompt is encoded as training encoded prompts (:func:`encode_prompt`), or with the
+    tokenizer's special tokens parsed when ``parse_special`` (a raw prompt the user wrote).
     """
     import time
 
@@ -333,7 +337,14 @@ def generate(
 
     tok = loaded.tokenizer
     model = model if model is not None else loaded.model
-    ids = encode_prompt(tok, prompt) if isinstance(prompt, str) else list(prompt)
+    if isinstance(prompt, str):
+        ids = (
+            list(tok(prompt, add_special_tokens=False)["input_ids"])
+            if parse_special
+            else encode_prompt(tok, prompt)
+        )
+    else:
+        ids = list(prompt)
     device = next(model.parameters()).device
     input_ids = torch.tensor([ids], device=device)
     kwargs: dict[str, Any] = {

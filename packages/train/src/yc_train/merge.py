@@ -82,6 +82,7 @@ def _read_adapter(adapter_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             "train first (yc train CONFIG.yml) or pass --lora-model-dir DIR",
         )
     config = json.loads(cfg_file.read_text())
+    _check_supported(config)
     for name in ADAPTER_WEIGHTS:
         f = adapter_dir / name
         if f.is_file():
@@ -144,9 +145,13 @@ def _plan(
             module, part = m.group(1), m.group(2)
             entry = deltas.setdefault(f"{module}.weight", {"module": module})
             entry[part] = t
+        elif ".original_module." in name:
+            continue  # the untouched base copy that peft saves next to a resized module
         else:
+            wrapped = ".modules_to_save." in name
             name = name.replace(".modules_to_save.default.", ".").replace(".modules_to_save.", ".")
-            replace[name] = t
+            if wrapped or name not in replace:  # the wrapper's trained copy wins
+                replace[name] = t
     for wkey, entry in deltas.items():
         if not (("A" in entry and "B" in entry) or ("embedding_A" in entry and "embedding_B" in entry)):
             raise TrainError(f"incomplete LoRA pair for {wkey} in the adapter", "re-save the adapter")
@@ -213,7 +218,6 @@ def merge_adapter(
 
     base_dir, adapter_dir, out_dir = Path(base_dir), Path(adapter_dir), Path(out_dir)
     config, tensors = _read_adapter(adapter_dir)
-    _check_supported(config)
     deltas, replace = _plan(config, tensors)
     fan_in_fan_out = bool(config.get("fan_in_fan_out"))
     shards, _, kind = _base_shards(base_dir)
@@ -286,6 +290,7 @@ def merge_adapter(
             index = {"metadata": {"total_size": total}, "weight_map": dict(sorted(new_map.items()))}
             (tmp / "model.safetensors.index.json").write_text(json.dumps(index, indent=2))
         _copy_side_files(base_dir, adapter_dir, Path(tokenizer_dir) if tokenizer_dir else None, tmp)
+        _generation_config(tmp)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
@@ -307,6 +312,29 @@ def _embed_vocab(model_config: dict[str, Any], weight_map: dict[str, str], folde
         rows = f.get_slice(key).get_shape()[0]
     if model_config.get("vocab_size") and rows != model_config["vocab_size"]:
         model_config["vocab_size"] = rows
+
+
+def _generation_config(folder: Path) -> None:
+    """Make the generation config stop at the tokenizer's EOS (training may have set a new one)."""
+    gen_file = folder / "generation_config.json"
+    gen = json.loads(gen_file.read_text()) if gen_file.is_file() else {}
+    try:
+        from transformers import AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(str(folder))
+    except Exception as err:  # no tokenizer files: leave the base's config as it is
+        log.warning("merged folder has no loadable tokenizer (%s); generation config unchanged", err)
+        return
+    eos = gen.get("eos_token_id")
+    ids = list(eos) if isinstance(eos, list) else ([] if eos is None else [eos])
+    if tok.eos_token_id is not None and tok.eos_token_id not in ids:
+        ids.insert(0, tok.eos_token_id)
+    if ids:
+        gen["eos_token_id"] = ids[0] if len(ids) == 1 else ids
+    for key, value in (("bos_token_id", tok.bos_token_id), ("pad_token_id", tok.pad_token_id)):
+        if value is not None:
+            gen.setdefault(key, value)
+    gen_file.write_text(json.dumps(gen, indent=2) + "\n")
 
 
 def _copy_side_files(base_dir: Path, adapter_dir: Path, tokenizer_dir: Path | None, out: Path) -> None:

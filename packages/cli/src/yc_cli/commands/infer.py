@@ -105,11 +105,12 @@ def infer(
         )
     console.print(f"[dim]model: {loaded.kind} ({loaded.source}); stops at token ids {loaded.stop_ids}[/dim]")
 
-    def run_one(text: str) -> None:
+    def run_one(text: str, raw: bool = False) -> None:
         if show_prompt:
             console.print(text, style="dim", markup=False)
         result = generate(
             loaded, text, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed,
+            parse_special=raw,
             on_text=lambda s: (sys.stdout.write(s), sys.stdout.flush()),
         )  # fmt: skip
         sys.stdout.write("\n")
@@ -119,7 +120,7 @@ def infer(
         console.print(f"[dim]{result.new_tokens} tokens, {rate:.1f} tokens/s, stopped at {why}[/dim]")
 
     if prompt is not None:
-        run_one(prompt)
+        run_one(prompt, raw=True)
         return
     if title is not None:
         run_one(build_prompt(loaded, title, summary))
@@ -146,6 +147,6 @@ def _interactive(loaded: Any, run_one: Any) -> None:
                 summary = input("summary> ").strip() or None
                 run_one(build_prompt(loaded, first, summary))
             else:
-                run_one(first)
+                run_one(first, True)
         except EOFError:
             return
