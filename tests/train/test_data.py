@@ -87,7 +87,7 @@ def test_overlong_prompt_completion_rows_dropped_and_counted(tok):
 
 
 def test_alpaca_input_output_and_chat_template_masks(tok):
-    [(ids, labels)], _ = tokenize_rows(
+    [(_ids, labels)], _ = tokenize_rows(
         [{"instruction": "Add", "input": "1+1", "output": "2"}],
         formatter("alpaca", tok, None, False),
         tok,

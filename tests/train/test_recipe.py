@@ -92,11 +92,16 @@ def test_full_finetune_changes_weights_and_saves_model(tmp_path, tiny_llama):
             evals_per_epoch=None,
             saves_per_epoch=None,
             val_set_size=0,
+            use_tensorboard=True,
+            wandb_project="yc-test",
+            wandb_mode="offline",
         )
     )
     summary = train(cfg)
     out = Path(cfg.output_dir)
     assert (out / "model.safetensors").is_file() and not (out / "adapter_config.json").exists()
+    assert list(out.glob("runs/**/events.out.tfevents.*"))  # tensorboard
+    assert list(out.glob("wandb/offline-run-*"))  # wandb, offline
     old, new = load_file(tiny_llama / "model.safetensors"), load_file(out / "model.safetensors")
     changed = [k for k in old if k in new and not torch.equal(old[k], new[k])]
     assert "model.layers.0.self_attn.q_proj.weight" in changed

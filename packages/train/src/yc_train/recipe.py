@@ -210,16 +210,19 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         log.warning(w)
         if console is not None and rank0:
             console.print(f"[yellow]warning:[/yellow] {w}")
-    if console is not None and rank0:
-        eff = (
-            f", packing efficiency {efficiency:.3f} ({len(train_groups)} bins)"
-            if efficiency is not None
-            else ""
-        )
-        console.print(
-            f"data: {len(prep.train)} train / {len(prep.val)} val samples, key {prep.key}"
-            f"{' (cached)' if prep.from_cache else ''}{eff}"
-        )
+    eff = (
+        f", packing efficiency {efficiency:.3f} ({len(train_groups)} bins)" if efficiency is not None else ""
+    )
+    st = prep.stats
+    line = (
+        f"data: {len(prep.train)} train / {len(prep.val)} val samples from {st.get('rows')} rows "
+        f"({st.get('dropped_too_long', 0)} over sequence_len dropped, {st.get('split_rows', 0)} long texts split), "
+        f"cache key {prep.key}{' (cached)' if prep.from_cache else ''}{eff}"
+    )
+    if rank0:
+        log.info(line)
+        if console is not None:
+            console.print(line)
 
     model = load_model(cfg, tokenizer, added, attn, dtype)
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
