@@ -83,7 +83,7 @@ def test_model_not_cached(tmp_path: Path) -> None:
         "base_model: HuggingFaceTB/SmolLM2-360M\nadapter: lora\nlora_target_linear: true\n"
         f"datasets:\n  - path: {SAMPLE}\n    type: completion\noutput_dir: {tmp_path / 'out'}\n"
     )
-    assert_one_line_fix(yc("train", str(config), env=offline), "HuggingFaceTB/SmolLM2-360M", "base_model")
+    assert_one_line_fix(yc("train", str(config), env=offline), "'HuggingFaceTB/SmolLM2-360M' is not cached", "--set base_model=PATH")
 
 
 @pytest.fixture

@@ -219,10 +219,9 @@ def load_model(
                 str(base_model), dtype=dtype, trust_remote_code=trust
             )
         except OSError as err:
-            raise TrainError(
-                f"cannot load base_model '{base_model}'",
-                "point base_model at a local folder or a cached Hub id",
-            ) from err
+            from yc_train.model_setup import model_source_error
+
+            raise model_source_error(base_model, err) from err
         kind, source = "base", str(base_model)
         if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
             # training added special tokens; their rows come from the adapter (modules_to_save)

@@ -96,6 +96,39 @@ def resolve_attention(cfg: Any, model_type: str, packing: bool, warnings: list[s
     return want
 
 
+def model_source_error(src: Any, err: BaseException) -> TrainError:
+    """Why a model/tokenizer source could not be loaded, in the words of the fix."""
+    import os
+
+    path = Path(str(src)).expanduser()
+    if path.is_absolute() or str(src).startswith((".", "~")) or path.exists():
+        if not path.exists():
+            return TrainError(
+                f"base_model folder '{src}' does not exist",
+                "fix the path in base_model (--set base_model=PATH)",
+            )
+        return TrainError(
+            f"cannot load a model from '{src}': {str(err).splitlines()[0][:160]}",
+            "check the folder holds a Hugging Face model",
+        )
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    if (
+        offline
+        or "offline" in str(err).lower()
+        or "connect" in str(err).lower()
+        or "resolve" in str(err).lower()
+    ):
+        return TrainError(
+            f"base model '{src}' is not cached and cannot be downloaded"
+            + (" (HF_HUB_OFFLINE is set)" if offline else ""),
+            "point base_model at a local folder (--set base_model=PATH) or allow downloading (unset HF_HUB_OFFLINE)",
+        )
+    return TrainError(
+        f"cannot load base_model '{src}': {str(err).splitlines()[0][:160]}",
+        "check the Hub id (and HF_TOKEN for gated models)",
+    )
+
+
 def load_tokenizer(cfg: Any) -> tuple[Any, int]:
     """The fast tokenizer with the config's special tokens / tokens / chat template; returns (tokenizer, added)."""
     from transformers import AutoTokenizer
@@ -106,9 +139,7 @@ def load_tokenizer(cfg: Any) -> tuple[Any, int]:
             src, use_fast=True, trust_remote_code=bool(_c(cfg, "trust_remote_code", False))
         )
     except OSError as err:
-        raise TrainError(
-            f"cannot load the tokenizer of '{src}'", "check base_model (a local folder or a cached Hub id)"
-        ) from err
+        raise model_source_error(src, err) from err
     added = 0
     special = _c(cfg, "special_tokens")
     if special is not None:
@@ -194,10 +225,7 @@ def load_model(cfg: Any, tokenizer: Any, added_tokens: int, attn: str, dtype: An
             _c(cfg, "base_model"), trust_remote_code=bool(_c(cfg, "trust_remote_code", False)), **kwargs
         )
     except OSError as err:
-        raise TrainError(
-            f"cannot load base_model '{_c(cfg, 'base_model')}'",
-            "point base_model at a local folder or a cached Hub id",
-        ) from err
+        raise model_source_error(_c(cfg, "base_model"), err) from err
     except (RuntimeError, ValueError, ImportError) as err:
         if quant is not None:
             raise TrainError(
