@@ -203,7 +203,12 @@ def load_model(
 
         tokenizer, _ = load_tokenizer(cfg)
     else:
-        tokenizer = AutoTokenizer.from_pretrained(str(base_model), trust_remote_code=trust)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(base_model), trust_remote_code=trust)
+        except OSError as err:
+            from yc_train.model_setup import model_source_error
+
+            raise model_source_error(base_model, err) from err
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
 
