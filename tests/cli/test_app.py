@@ -116,3 +116,16 @@ def test_error_text_is_shown_literally_not_as_markup() -> None:
     console = Console(record=True, width=200)
     console.print(errors_table([explain(ValueError("template has [/INST] and [bold]"))]))
     assert "[/INST] and [bold]" in console.export_text()
+
+
+def test_every_command_has_working_help(capsys) -> None:
+    import typer
+
+    from yc_cli.app import app
+
+    commands = [c.name for c in typer.main.get_command(app).commands.values()]  # type: ignore[attr-defined]
+    assert {"collect", "curate", "publish", "train", "infer", "merge", "eval", "status"} <= set(commands)
+    for name in [*commands, "train validate", "train schema"]:
+        assert main([*name.split(), "--help"]) == 0, name
+        shown = capsys.readouterr().out
+        assert "Usage" in shown and "yc: error" not in shown, name

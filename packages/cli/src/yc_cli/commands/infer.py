@@ -15,7 +15,7 @@ EXAMPLES = """[bold]Examples[/bold]
 
   yc infer lora.yml --title "Rust in 100 seconds" --summary "A 100 second video on Rust"
 
-  yc infer lora.yml --prompt "<s>[INST] ... [/INST]" --max-new-tokens 64 --temperature 0
+  yc infer lora.yml --prompt "<s>\\[INST] ... \\[/INST]" --max-new-tokens 64 --temperature 0
 
   echo "Zig in 100 seconds" | yc infer lora.yml --title -
 
