@@ -36,7 +36,9 @@ def small_channel(tmp_path: Path) -> Path:
     return out
 
 
-def test_whole_pipeline(tmp_path, small_channel, media_server, smollm2_dir, whisper_tiny_dir, capsys, monkeypatch):
+def test_whole_pipeline(
+    tmp_path, small_channel, media_server, smollm2_dir, whisper_tiny_dir, capsys, monkeypatch
+):
     monkeypatch.setenv("COLUMNS", "160")
     ws = tmp_path / "ws"
     yc = ["--workspace", str(ws)]
@@ -51,10 +53,24 @@ def test_whole_pipeline(tmp_path, small_channel, media_server, smollm2_dir, whis
     assert (
         main(
             [
-                *yc, "curate", "--template", "fireship", "--persona", "Byte Blitz",
-                "--persona-description", "You make fast explainers.",
-                "--model", str(whisper_tiny_dir), "--summarizer", "none",
-                "--tokenizer", str(smollm2_dir), "--validation", "0.34", "--min-words", "5",
+                *yc,
+                "curate",
+                "--template",
+                "fireship",
+                "--persona",
+                "Byte Blitz",
+                "--persona-description",
+                "You make fast explainers.",
+                "--model",
+                str(whisper_tiny_dir),
+                "--summarizer",
+                "none",
+                "--tokenizer",
+                str(smollm2_dir),
+                "--validation",
+                "0.34",
+                "--min-words",
+                "5",
             ]
         )  # fmt: skip
         == 0
@@ -63,7 +79,7 @@ def test_whole_pipeline(tmp_path, small_channel, media_server, smollm2_dir, whis
     assert examples.height == 3
     assert all(t.startswith("<|im_start|>") or "[INST]" in t for t in examples["text"])
     assert set(examples["split"]) <= {"train", "validation"} and "train" in set(examples["split"])
-    assert any("blitz" in c.lower() for c in examples["completion"])  # the catchphrase came through ASR
+    assert any("ship fast" in c.lower() for c in examples["completion"])  # the sign-off came through ASR
 
     export = tmp_path / "export"
     assert main([*yc, "publish", "demo/tiny", "--to", str(export)]) == 0
@@ -90,7 +106,23 @@ def test_whole_pipeline(tmp_path, small_channel, media_server, smollm2_dir, whis
     assert (out / "metrics.jsonl").read_text().strip()
 
     capsys.readouterr()
-    assert main(["infer", str(config), "--title", "Git in one minute", "--summary", "x", "-n", "8", "--temperature", "0"]) == 0
+    assert (
+        main(
+            [
+                "infer",
+                str(config),
+                "--title",
+                "Git in one minute",
+                "--summary",
+                "x",
+                "-n",
+                "8",
+                "--temperature",
+                "0",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.strip()
 
     assert main(["merge", str(config)]) == 0
@@ -98,7 +130,10 @@ def test_whole_pipeline(tmp_path, small_channel, media_server, smollm2_dir, whis
 
     assert main(["eval", str(config), "--limit", "1", "-n", "8", "--no-embeddings", "--json"]) == 0
     report = json.loads((out / "eval" / "report.json").read_text())
-    assert report  # base and fine-tuned measured side by side
+    assert report["held_out_rule"] == "split=validation" and report["examples"] == 1
+    base, tuned = report["models"]["base"], report["models"]["fine-tuned"]
+    assert tuned["perplexity"] < base["perplexity"]  # even 3 steps move it toward the creator's transcripts
+    assert (out / "eval" / "chart.png").is_file()
 
     capsys.readouterr()
     assert main([*yc, "status", "--json"]) == 0
