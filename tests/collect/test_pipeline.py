@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+
 from tests.support.feeds import FeedItem, audio_page, write_feed
 from tests.support.media_server import MediaServer
 from tests.support.speech import duration_s
-
 from yc_collect import CollectOptions, Entry, collect, list_source
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.support.fake_openai import FakeOpenAI
 
+from tests.support.fake_openai import FakeOpenAI
 from yc_cli.stages import curate as curate_stage
 from yc_cli.stages.render import current_examples
 from yc_cli.store import Store

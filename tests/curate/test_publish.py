@@ -13,9 +13,9 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 import yaml
+
 from tests.support.fake_hub import FakeHub
 from tests.support.publish_data import TOKEN, examples_frame, run_fake_hub
-
 from yc_curate.errors import CurateError
 from yc_curate.publish import DatasetCardInfo, export_dataset, upload_folder_as_commit
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
+
 from tests.support.fake_hub import FakeHub
 from tests.support.publish_data import TOKEN, build_workspace, example_rows, run_fake_hub
-
 from yc_cli.app import main
 from yc_cli.store import Store
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.speech import PARAGRAPH, SHORT
-
 from yc_curate.errors import CurateError
 from yc_curate.summarize import (
     DEFAULT_PROMPT,

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.support.curate_tokenizers import llama_style_tokenizer
 
+from tests.support.curate_tokenizers import llama_style_tokenizer
 from yc_curate.errors import CurateError
 from yc_curate.templates import get_template, tokenize_example
 

@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from tests.support.fake_deepgram import SENTENCES, SUMMARY, FakeDeepgram
 
+from tests.support.fake_deepgram import SENTENCES, SUMMARY, FakeDeepgram
 from yc_curate.transcribe import AudioItem, FatalTranscribeError, get_transcriber, transcribe_files
 
 KEY = "dg-test-secret-0123456789abcdef"

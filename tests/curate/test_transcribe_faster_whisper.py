@@ -8,8 +8,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from tests.support.speech import PARAGRAPH, duration_s
 
+from tests.support.speech import PARAGRAPH, duration_s
 from yc_curate.transcribe import AudioItem, ModelNotAvailableError, get_transcriber, transcribe_files
 
 

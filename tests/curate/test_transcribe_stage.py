@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.support.speech import SHORT
 
+from tests.support.speech import SHORT
 from yc_cli.stages.transcribe import run
 from yc_cli.store import Store
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.support.speech import SHORT, duration_s
 
+from tests.support.speech import SHORT, duration_s
 from yc_curate.transcribe import AudioItem, ModelNotAvailableError, get_transcriber, transcribe_files
 
 

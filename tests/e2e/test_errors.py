@@ -20,7 +20,12 @@ SAMPLE = ROOT / "data" / "samples" / "byteblitz"
 def yc(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "COLUMNS": "250", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "yc_cli.app", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600
+        [sys.executable, "-m", "yc_cli.app", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=600,
     )
 
 
@@ -38,8 +43,14 @@ def test_missing_workspace(tmp_path: Path) -> None:
 
 
 def test_wrong_channel_url(tmp_path: Path) -> None:
-    assert_one_line_fix(yc("-w", str(tmp_path), "collect", "htps://youtube.com/@x"), "unsupported URL scheme", "http(s) URL")
-    assert_one_line_fix(yc("-w", str(tmp_path), "collect", "./no-such-folder"), "not a URL, @handle or existing path", "folder of media")
+    assert_one_line_fix(
+        yc("-w", str(tmp_path), "collect", "htps://youtube.com/@x"), "unsupported URL scheme", "http(s) URL"
+    )
+    assert_one_line_fix(
+        yc("-w", str(tmp_path), "collect", "./no-such-folder"),
+        "not a URL, @handle or existing path",
+        "folder of media",
+    )
 
 
 def test_no_network(tmp_path: Path) -> None:
@@ -50,7 +61,9 @@ def test_no_network(tmp_path: Path) -> None:
 
 def test_typo_in_yaml(tmp_path: Path) -> None:
     config = tmp_path / "lora.yml"
-    config.write_text("base_model: x\nlearning_rat: 2e-4\ndatasets:\n  - path: d\n    type: completon\nmicro_batch_size: two\n")
+    config.write_text(
+        "base_model: x\nlearning_rat: 2e-4\ndatasets:\n  - path: d\n    type: completon\nmicro_batch_size: two\n"
+    )
     res = yc("train", "validate", str(config))
     assert_one_line_fix(res, "did you mean 'completion'", "fix the keys")
     assert "did you mean 'learning_rate'" in res.stderr and "micro_batch_size" in res.stderr
@@ -77,13 +90,19 @@ def test_missing_extra(tmp_path: Path) -> None:
 def test_model_not_cached(tmp_path: Path) -> None:
     offline = {"HF_HUB_OFFLINE": "1"}
     audio = str(SAMPLE / "bb-git.opus")
-    assert_one_line_fix(yc("transcribe", "--model", "large-v3", audio, env=offline), "not cached", "--model PATH")
+    assert_one_line_fix(
+        yc("transcribe", "--model", "large-v3", audio, env=offline), "not cached", "--model PATH"
+    )
     config = tmp_path / "lora.yml"
     config.write_text(
         "base_model: HuggingFaceTB/SmolLM2-360M\nadapter: lora\nlora_target_linear: true\n"
         f"datasets:\n  - path: {SAMPLE}\n    type: completion\noutput_dir: {tmp_path / 'out'}\n"
     )
-    assert_one_line_fix(yc("train", str(config), env=offline), "'HuggingFaceTB/SmolLM2-360M' is not cached", "--set base_model=PATH")
+    assert_one_line_fix(
+        yc("train", str(config), env=offline),
+        "'HuggingFaceTB/SmolLM2-360M' is not cached",
+        "--set base_model=PATH",
+    )
 
 
 @pytest.fixture
@@ -94,7 +113,9 @@ def tmpfs(tmp_path: Path):
     def mount(options: str) -> Path:
         point = tmp_path / f"mnt{len(mounts)}"
         point.mkdir()
-        res = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True, text=True)
+        res = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True, text=True
+        )
         if res.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
         mounts.append(point)
@@ -107,7 +128,9 @@ def tmpfs(tmp_path: Path):
 
 def test_read_only_workspace(tmpfs) -> None:
     ws = tmpfs("ro,size=1m")
-    assert_one_line_fix(yc("-w", str(ws), "collect", str(SAMPLE)), "Read-only file system", "writable workspace")
+    assert_one_line_fix(
+        yc("-w", str(ws), "collect", str(SAMPLE)), "Read-only file system", "writable workspace"
+    )
 
 
 def test_disk_full(tmpfs) -> None:
@@ -117,10 +140,19 @@ def test_disk_full(tmpfs) -> None:
 
 def test_publish_without_a_token(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")}
-    env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="0", HF_ENDPOINT="http://127.0.0.1:9", COLUMNS="250")
+    env.update(
+        HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="0", HF_ENDPOINT="http://127.0.0.1:9", COLUMNS="250"
+    )
     ws = tmp_path / "ws"
     from yc_cli.store import Store
 
-    Store(ws).append("examples", [{"video_id": "a", "chunk": 0, "split": "train", "text": "t"}], stage="render")
-    res = subprocess.run([sys.executable, "-m", "yc_cli.app", "-w", str(ws), "publish", "me/data"], capture_output=True, text=True, env=env)
+    Store(ws).append(
+        "examples", [{"video_id": "a", "chunk": 0, "split": "train", "text": "t"}], stage="render"
+    )
+    res = subprocess.run(
+        [sys.executable, "-m", "yc_cli.app", "-w", str(ws), "publish", "me/data"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert_one_line_fix(res, "no Hugging Face token", "hf auth login")

@@ -72,7 +72,7 @@ def test_whole_pipeline(
                 "--min-words",
                 "5",
             ]
-        )  # fmt: skip
+        )
         == 0
     )
     examples = pl.read_delta(str(ws / "examples"))

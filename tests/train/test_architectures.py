@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from tests.support.train_models import ARCH_CONFIGS, lora_yml, tiny_model, write_rows
 
+from tests.support.train_models import ARCH_CONFIGS, lora_yml, tiny_model, write_rows
 from yc_train.config import load_config
 from yc_train.recipe import train
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.support.train_models import lora_yml, write_rows
 
+from tests.support.train_models import lora_yml, write_rows
 from yc_train.config import load_config
 from yc_train.data import load, prepare
 from yc_train.data.formats import IGNORE, formatter, tokenize_rows

@@ -6,8 +6,8 @@ import json
 import socket
 
 import pytest
-from tests.support.train_models import lora_yml, tiny_model, write_rows
 
+from tests.support.train_models import lora_yml, tiny_model, write_rows
 from yc_train.launch import launch, launch_command
 
 

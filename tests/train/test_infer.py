@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.support.creator import CATCHPHRASE, lora_config, trained_run, write_workspace
 
 CHAT_PROMPT = "<|im_start|>user\nSay hello in three words.<|im_end|>\n<|im_start|>assistant\n"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tests.support.creator import trained_run
 
 TEXT = "Zorp zorp, fellow builders! Today: Go. It is a simple compiled language. Ship it."

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from tests.support.train_models import lora_yml, tiny_model, write_rows
 
+from tests.support.train_models import lora_yml, tiny_model, write_rows
 from yc_train.config import load_config
 from yc_train.errors import TrainError
 from yc_train.model_setup import cpu_has_bf16

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
-from tests.support.train_models import lora_yml, tiny_model, write_rows
 
+from tests.support.train_models import lora_yml, tiny_model, write_rows
 from yc_train.config import load_config
 from yc_train.recipe import train
 

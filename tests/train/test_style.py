@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from tests.support.creator import CATCHPHRASE, creator_rows
-
 from yc_train.evaluate import style
 
 
