@@ -5,7 +5,7 @@ Serves ``data/samples/byteblitz`` (eight short espeak-ng clips) as a podcast RSS
 → ``yc status`` as subprocesses — exactly what a user types — and prints what each step produced.
 Models come from PyPI packages (Whisper tiny.en, SmolLM2-135M-Instruct, all-MiniLM-L6-v2): no network needed.
 
-Options: ``--out DIR`` (default ``demo-out``), ``--steps N`` (training steps, default 40), ``--keep`` (reuse
+Options: ``--out DIR`` (default ``demo-out``), ``--steps N`` (training steps, default 30), ``--keep`` (reuse
 the previous run's folder: every stage is incremental, so a rerun only does what is missing).
 """
 
@@ -77,7 +77,7 @@ def write_config(out: Path, workspace: Path, base_model: Path, steps: int) -> Pa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "demo-out")
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
 

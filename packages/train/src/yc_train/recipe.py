@@ -327,6 +327,10 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         processing_class=tokenizer,
         callbacks=callbacks,
     )
+    if console is not None:  # ConsoleProgress shows the logs; HF's printer would print each one again
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     if val_ds is not None:
         trainer.get_eval_dataloader = _eval_loader(trainer, val_ds, eval_collator)  # type: ignore[method-assign]
     result = trainer.train(resume_from_checkpoint=resume)
