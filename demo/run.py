@@ -32,7 +32,6 @@ OFFLINE = {
     "TRANSFORMERS_OFFLINE": "1",
     "HF_DATASETS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
-    "WANDB_MODE": "offline",
     "TOKENIZERS_PARALLELISM": "false",
 }
 

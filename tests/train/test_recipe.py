@@ -13,7 +13,6 @@ from safetensors.torch import load_file
 from tests.support.train_models import lora_yml, tiny_model, write_rows
 from yc_train.config import load_config
 from yc_train.errors import TrainError
-from yc_train.model_setup import cpu_has_bf16
 from yc_train.recipe import train
 
 
@@ -47,7 +46,7 @@ def test_lora_yml_on_smollm2_loss_falls_and_outputs(tmp_path, smollm2_dir):
     warnings = " ".join(summary["warnings"])
     assert "flash_attention_2 unavailable" in warnings and "adamw_bnb_8bit" in warnings
     assert summary["steps"] == 30
-    assert summary["precision"] == ("bfloat16" if cpu_has_bf16() else "float32")
+    assert summary["precision"] == "float32"  # bf16: auto is fp32 on a CPU (slower there, see model_setup)
     losses = [
         r["loss"] for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "loss" in r
     ]

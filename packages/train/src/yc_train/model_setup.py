@@ -35,17 +35,8 @@ def has_cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def cpu_has_bf16() -> bool:
-    """AVX512-BF16 or AMX: bf16 matmuls run natively (faster than fp32) on this CPU."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def resolve_precision(cfg: Any, warnings: list[str]) -> tuple[Any, bool, bool]:
-    """(model dtype, bf16 autocast, fp16 autocast): ``bf16: auto`` -> bf16 where supported, else fp32."""
+    """(model dtype, bf16 autocast, fp16 autocast): ``bf16: auto`` -> bf16 on a GPU that supports it, else fp32."""
     import torch
 
     bf16, fp16 = _c(cfg, "bf16", "auto"), bool(_c(cfg, "fp16", False))
@@ -57,7 +48,9 @@ def resolve_precision(cfg: Any, warnings: list[str]) -> tuple[Any, bool, bool]:
             )
         return torch.float16, False, True
     if bf16 == "auto":
-        bf16 = torch.cuda.is_bf16_supported() if has_cuda() else cpu_has_bf16()
+        # CPU: fp32. Measured on an AVX512-BF16/AMX CPU, a bf16 LoRA step with yc's per-document attention
+        # took 2.1x as long as fp32 (37.5 s vs 18.1 s for 4 demo steps); `bf16: true` still forces it.
+        bf16 = has_cuda() and torch.cuda.is_bf16_supported()
     elif bf16 and has_cuda() and not torch.cuda.is_bf16_supported():
         raise TrainError("bf16 is not supported on this GPU", "set bf16: auto (fp32) or fp16: true")
     if _c(cfg, "tf32", False):

@@ -164,7 +164,8 @@ class TrainConfig(ConfigModel):
 
     # --- precision and speed ---------------------------------------------------------------------
     bf16: bool | Literal["auto"] = Field(
-        "auto", description="bfloat16 compute: true, false or auto (when the device supports it)."
+        "auto",
+        description="bfloat16 compute: true, false or auto (a GPU with bf16 support; fp32 on CPU, where it is faster).",
     )
     fp16: bool | None = Field(None, description="float16 mixed precision (GPU).")
     tf32: bool | None = Field(None, description="Allow TF32 matmuls (Ampere+ GPUs).")
