@@ -5,7 +5,7 @@ Serves ``data/samples/byteblitz`` (eight short espeak-ng clips) as a podcast RSS
 → ``yc status`` as subprocesses — exactly what a user types — and prints what each step produced.
 Models come from PyPI packages (Whisper tiny.en, SmolLM2-135M-Instruct, all-MiniLM-L6-v2): no network needed.
 
-Options: ``--out DIR`` (default ``demo-out``), ``--steps N`` (training steps, default 30), ``--keep`` (reuse
+Options: ``--out DIR`` (default ``demo-out``), ``--steps N`` (training steps, default 20), ``--keep`` (reuse
 the previous run's folder: every stage is incremental, so a rerun only does what is missing).
 """
 
@@ -62,7 +62,7 @@ def write_config(out: Path, workspace: Path, base_model: Path, steps: int) -> Pa
         val_set_size=0.0,
         sequence_len=512,
         max_steps=steps,
-        learning_rate=1e-3,
+        learning_rate=5e-4,
         warmup_steps=4,
         evals_per_epoch=None,
         saves_per_epoch=None,
@@ -76,7 +76,7 @@ def write_config(out: Path, workspace: Path, base_model: Path, steps: int) -> Pa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "demo-out")
-    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
 
