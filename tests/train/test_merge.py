@@ -24,7 +24,7 @@ def _logits(model, tokenizer, text: str):
 def test_cli_merge_equals_base_plus_adapter(
     tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path
 ) -> None:
-    """fp32 SmolLM2-135M + a trained LoRA (B != 0): max |merged - (base+adapter)| <= 1e-4."""
+    """SmolLM2-135M + a trained LoRA (B != 0): merged == base+adapter within 1e-4 (fp64 eval), 2e-4 (fp32)."""
     import torch
     from peft import PeftModel
     from safetensors import safe_open
