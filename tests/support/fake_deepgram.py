@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.support.loopback import origin, serve, shutdown
+
 SENTENCES = [
     (0.2, 2.9, "Hello and welcome back to the channel."),
     (3.1, 6.8, "Today we build a tiny web server in ten lines of code."),
@@ -30,9 +32,7 @@ class FakeDeepgram:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return origin(self._server)
 
     def response(self, query: dict[str, list[str]]) -> dict[str, Any]:
         text = " ".join(s[2] for s in SENTENCES)
@@ -82,15 +82,11 @@ class FakeDeepgram:
         }
 
     def start(self) -> FakeDeepgram:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve(_handler(self))
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        shutdown(self._server)
 
 
 def _handler(fake: FakeDeepgram) -> type[BaseHTTPRequestHandler]:

@@ -26,6 +26,8 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from tests.support.loopback import origin, serve, shutdown
+
 LFS_SUFFIXES = (".parquet", ".safetensors", ".bin", ".png", ".gguf", ".pt", ".arrow")
 GITATTRIBUTES = (
     b"*.parquet filter=lfs diff=lfs merge=lfs -text\n*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
@@ -81,20 +83,14 @@ class FakeHub:
     # -- lifecycle ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return origin(self._server)
 
     def start(self) -> FakeHub:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve(_handler(self))
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        shutdown(self._server)
 
     # -- inspection for tests ----------------------------------------------------------------
     def repo(self, repo_id: str, repo_type: str = "dataset") -> Repo:

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.loopback import origin, serve, shutdown
+
 
 @dataclass
 class FakeOpenAI:
@@ -27,20 +29,14 @@ class FakeOpenAI:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{origin(self._server)}/v1"
 
     def start(self) -> FakeOpenAI:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve(_handler(self))
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        shutdown(self._server)
 
 
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import mimetypes
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from tests.support.loopback import origin, serve, shutdown
 
 mimetypes.add_type("audio/ogg", ".opus")
 mimetypes.add_type("audio/mp4", ".m4a")
@@ -33,9 +34,7 @@ class MediaServer:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return origin(self._server)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -44,25 +43,11 @@ class MediaServer:
         return sum(1 for m, p in self.requests if m == "GET" and p == "/" + path.lstrip("/"))
 
     def start(self) -> MediaServer:
-        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve(_handler(self))
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """Clients that drop a kept-alive connection are normal for a media server: no traceback for them."""
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        import sys
-
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+        shutdown(self._server)
 
 
 def _handler(srv: MediaServer) -> type[BaseHTTPRequestHandler]:
