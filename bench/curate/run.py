@@ -9,7 +9,8 @@ Same data, same tokenizer (SmolLM2-135M-Instruct, fast tokenizer), same run, eac
 - per-row loop: ``text = TEMPLATE.format(...)``; ``len(tokenizer(text)["input_ids"])`` row after row;
 - ``datasets.Dataset.map(batched=True)``: the same formatting in a batched function + ``tokenizer(batch)``;
 - yc: ``yc_curate.curate.render_examples`` (fireship template with special-token neutralisation, prompt /
-  completion / messages, token counts batched in the Rust backend).
+  completion / messages, exact token counts from ``yc_curate.token_count.TokenCounter``), one stream over
+  all rows as ``yc render`` runs it.
 
 Writes ``bench/results/curate.md``.
 """
@@ -22,6 +23,7 @@ import platform
 import random
 import time
 from datetime import UTC, datetime
+from itertools import accumulate, islice
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -120,19 +122,52 @@ FIRESHIP = (
 )
 
 
-def make_rows(n: int, seed: int = 0) -> list[dict]:
+def vocabulary(size: int = 20_000, seed: int = 1) -> list[str]:
+    """``WORDS`` first, then pseudo-words built from syllables: a vocabulary as large as a channel's."""
     rng = random.Random(seed)
+    syllables = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou", "er")]
+    words = list(dict.fromkeys(WORDS))
+    seen = set(words)
+    while len(words) < size:
+        w = "".join(rng.choice(syllables) for _ in range(rng.randint(1, 4)))
+        if w not in seen:
+            seen.add(w)
+            words.append(w)
+    return words
+
+
+def make_rows(n: int, seed: int = 0) -> list[dict]:
+    """Transcript-like rows: Zipf-distributed words (20k vocabulary) in sentences with capitals, commas,
+    numbers and question marks; every 50th transcript contains a ``</s>`` that must stay data."""
+    rng = random.Random(seed)
+    vocab = vocabulary()
+    weights = list(accumulate(1.0 / (rank + 1) ** 1.1 for rank in range(len(vocab))))
+
+    def sentence(k: int) -> str:
+        words = rng.choices(vocab, cum_weights=weights, k=k)
+        for j in range(1, k - 1):
+            roll = rng.random()
+            if roll < 0.06:
+                words[j] += ","
+            elif roll < 0.08:
+                words[j] = str(rng.randint(0, 2030))
+        return words[0].capitalize() + " " + " ".join(words[1:]) + rng.choice(".......?!")
+
     rows = []
     for i in range(n):
-        words = [rng.choice(WORDS) for _ in range(rng.randint(150, 450))]
+        target, parts = rng.randint(150, 450), []
+        while target > 0:
+            k = min(target, rng.randint(6, 20))
+            parts.append(sentence(max(k, 2)))
+            target -= k
         if i % 50 == 0:
-            words.insert(rng.randint(0, len(words)), "</s>")  # data that looks like a control token
+            parts.insert(rng.randint(0, len(parts)), "</s>")  # data that looks like a control token
         rows.append(
             {
                 "video_id": f"v{i:06d}",
-                "title": " ".join(rng.choice(WORDS) for _ in range(5)).title(),
-                "summary": "A video on " + " ".join(rng.choice(WORDS) for _ in range(8)),
-                "text": " ".join(words) + ".",
+                "title": sentence(5)[:-1].title(),
+                "summary": "A video on " + sentence(8),
+                "text": " ".join(parts),
             }
         )
     return rows
@@ -168,14 +203,19 @@ def datasets_map(tok, rows: list[dict]) -> int:
     return int(sum(out["n_tokens"]))
 
 
-def yc_render(tok, rows: list[dict]) -> int:
-    from yc_curate.curate import CurateConfig, render_examples
-    from yc_curate.templates import get_template
+class YcRender:
+    """yc as the CLI runs it: one ``render_examples`` stream over all rows (one token counter, its word
+    cache warm from the rows before), consumed slice by slice so the timing interleaves with the others."""
 
-    tpl = get_template("fireship", tokenizer=tok)
-    return sum(
-        ex["n_tokens"] for ex in render_examples(tpl, rows, CurateConfig(), tokenizer=tok, batch_size=2048)
-    )
+    def __init__(self, tok, rows: list[dict]) -> None:
+        from yc_curate.curate import CurateConfig, render_examples
+        from yc_curate.templates import get_template
+
+        tpl = get_template("fireship", tokenizer=tok)
+        self.stream = render_examples(tpl, iter(rows), CurateConfig(), tokenizer=tok)
+
+    def __call__(self, tok, rows: list[dict]) -> int:
+        return sum(ex["n_tokens"] for ex in islice(self.stream, len(rows)))
 
 
 def main() -> None:
@@ -193,7 +233,7 @@ def main() -> None:
     tok = AutoTokenizer.from_pretrained(smollm2_dir())
     rows = make_rows(n)
     methods = [
-        ("yc render_examples", yc_render),
+        ("yc render_examples", YcRender(tok, rows)),
         ("datasets.map(batched=True)", datasets_map),
         ("per-row loop", per_row_loop),
     ]
@@ -218,7 +258,7 @@ def main() -> None:
     lines = [
         "# curate: render + tokenize",
         "",
-        f"{n} synthetic transcript rows (150-450 words), fireship template, SmolLM2-135M-Instruct tokenizer; "
+        f"{n} synthetic transcript rows (150-450 words, Zipf over a 20k-word vocabulary), fireship template, SmolLM2-135M-Instruct tokenizer; "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs (shared machine: absolute times are noisy, ratios measured in the same run).",
         "",
@@ -230,7 +270,10 @@ def main() -> None:
     lines += [
         "",
         "Token totals differ slightly: yc neutralises control strings found in data (the `</s>` in every 50th row",
-        "gets a zero-width space); yc also builds prompt, completion and messages per row.",
+        "gets a zero-width space); yc also builds prompt, completion and messages per row. yc's counts are exact:",
+        "`yc_curate.token_count.TokenCounter` tokenizes each distinct word once and is checked against",
+        "`tokenizer(text)` in tests/curate/test_token_count.py. yc runs as one `render_examples` stream over all",
+        "rows (as `yc render` does), timed slice by slice.",
         "datasets.map wall time includes building the Dataset from the rows. The methods run slice by slice",
         f"({args.slices} slices) in rotating order so that load from other processes hits all of them alike.",
     ]

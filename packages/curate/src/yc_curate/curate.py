@@ -18,7 +18,8 @@ from yc_curate.dedup import deduplicate
 from yc_curate.filters import FilterConfig, approx_tokens, filter_transcripts, split_text
 from yc_curate.report import CurateReport
 from yc_curate.split import split_of
-from yc_curate.templates import PromptTemplate, count_tokens
+from yc_curate.templates import PromptTemplate
+from yc_curate.token_count import TokenCounter
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def select(
 
 
 def _counter(tokenizer: Any | None):
-    return (lambda texts: count_tokens(tokenizer, texts)) if tokenizer is not None else approx_tokens
+    return TokenCounter(tokenizer) if tokenizer is not None else approx_tokens
 
 
 def render_examples(
@@ -82,7 +83,8 @@ def render_examples(
     params_hash: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Example rows (``video_id``, ``chunk``, ``split``, ``prompt``, ``completion``, ``text``, ``messages``,
-    ``n_tokens`` when a tokenizer is given) for ``rows``, batched so token counting stays in the Rust backend.
+    ``n_tokens`` when a tokenizer is given) for ``rows``, batched; exact token counts come from a
+    :class:`~yc_curate.token_count.TokenCounter` (word cache, Rust batches).
 
     Over ``cfg.max_tokens``: ``long="drop"`` drops the video, ``"split"`` cuts the transcript into chunks of
     whole sentences rendered with the same prompt (chunk 0, 1, ...).

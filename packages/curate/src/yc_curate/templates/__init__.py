@@ -29,6 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from yc_curate.errors import CurateError, MissingExtraError
 from yc_curate.templates.special import SpecialTokens, neutralize
+from yc_curate.token_count import count_tokens
 
 __all__ = [
     "TEMPLATES",
@@ -131,16 +132,6 @@ def get_template(name_or_path: str, tokenizer: Any | None = None, **params: Any)
         f"{_did_you_mean(str(name_or_path), list(TEMPLATES))}built-ins: {', '.join(TEMPLATES)}; "
         "or pass the path of a Jinja file",
     )
-
-
-def count_tokens(tokenizer: Any, texts: Sequence[str]) -> list[int]:
-    """Token counts of ``texts`` under the documented tokenization, batched in the Rust backend when possible."""
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is not None:
-        encode = getattr(backend, "encode_batch_fast", None) or backend.encode_batch
-        return [len(e.ids) for e in encode(list(texts), add_special_tokens=False)]
-    ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-    return [len(x) for x in ids]
 
 
 def tokenize_example(
