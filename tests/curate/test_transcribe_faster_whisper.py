@@ -99,13 +99,27 @@ def test_default_model_is_the_bundled_tiny_en(whisper_tiny_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_batched_pipeline_for_long_audio(whisper_tiny_dir: Path, make_speech) -> None:
+@pytest.mark.parametrize("mode", ["sequential", "batched"])
+def test_faster_whisper_modes(whisper_tiny_dir: Path, make_speech, mode: str) -> None:
     import jiwer
 
-    tr = get_transcriber("faster-whisper", model=str(whisper_tiny_dir), threads=1, long_audio_s=20)
-    assert tr.use_batched(20.0) and not tr.use_batched(19.0)  # "auto": long files (or a GPU) go batched
+    tr = get_transcriber("faster-whisper", model=str(whisper_tiny_dir), threads=1, mode=mode)
     audio = make_speech(PARAGRAPH, "paragraph.wav")
     (row,) = transcribe_files([AudioItem("p", audio)], tr)
     assert jiwer.wer(_norm(PARAGRAPH), _norm(row["text"])) <= 0.35
     starts = [s["start"] for s in row["segments"]]
-    assert starts == sorted(starts) and row["segments"][-1]["end"] > duration_s(audio) - 2.5
+    assert len(starts) >= 4 and starts == sorted(starts)  # Whisper's own sentence-level timestamps
+    assert row["segments"][-1]["end"] > duration_s(audio) - 2.5
+
+
+def test_mode_is_checked_and_part_of_the_params(whisper_tiny_dir: Path) -> None:
+    from yc_curate.errors import CurateError
+    from yc_curate.transcribe import params_hash
+
+    chunked = get_transcriber("faster-whisper", model=str(whisper_tiny_dir))
+    sequential = get_transcriber("faster-whisper", model=str(whisper_tiny_dir), mode="sequential")
+    assert chunked.mode == "chunked" and params_hash(chunked) != params_hash(sequential)
+    with pytest.raises(CurateError, match="unknown faster-whisper mode 'fast'"):
+        get_transcriber("faster-whisper", model=str(whisper_tiny_dir), mode="fast")
+    with pytest.raises(CurateError, match="cuts audio with VAD"):
+        get_transcriber("faster-whisper", model=str(whisper_tiny_dir), vad=False)

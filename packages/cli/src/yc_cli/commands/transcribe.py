@@ -42,10 +42,11 @@ def transcribe(
     threads: int = typer.Option(None, "--threads", help="CPU threads per worker."),
     batch_size: int = typer.Option(None, "--batch-size", help="faster-whisper: chunks decoded together."),
     beam_size: int = typer.Option(None, "--beam-size", help="Beam size (faster-whisper default 5)."),
-    batched: str = typer.Option(
+    mode: str = typer.Option(
         None,
-        "--batched",
-        help="faster-whisper: auto (long audio or GPU) | yes | no: BatchedInferencePipeline.",
+        "--mode",
+        help="faster-whisper: chunked (default: VAD chunks, each encoded once, decoded together) | "
+        "sequential (slower, sentence timestamps) | batched (faster-whisper's BatchedInferencePipeline).",
     ),
     download: bool = typer.Option(True, "--download/--no-download", help="Allow downloading a named model."),
     force: bool = typer.Option(
@@ -68,9 +69,7 @@ def transcribe(
         "threads": threads,
         "batch_size": batch_size,
         "beam_size": beam_size,
-        "batched": {"yes": True, "no": False, "true": True, "false": False}.get(
-            str(batched).lower(), batched
-        ),
+        "mode": mode,
         "download": download,
         "price_per_min": price_per_min,
     }

@@ -6,7 +6,7 @@
 - ``fallback``: ASR backend for videos without captions (captions backend only; None = record as failed)
 - ``force``: redo videos already transcribed with the same parameters
 - ``summarize``: Deepgram only: also store Deepgram's summary in ``summaries``
-- ``language``, ``device``, ``workers``, ``threads``, ``batch_size``, ``beam_size``, ``batched``, ``download``,
+- ``language``, ``device``, ``workers``, ``threads``, ``batch_size``, ``beam_size``, ``mode``, ``download``,
   ``price_per_min``: passed to the backend when it takes them (None = the backend's default)
 - ``every_rows``: commit every N videos; ``limit``: at most N videos; ``video_ids``: only these
 - ``console``: a rich Console for progress and the summary (None = quiet)
@@ -94,7 +94,7 @@ def run(
     threads: int | None = None,
     batch_size: int | None = None,
     beam_size: int | None = None,
-    batched: bool | str | None = None,
+    mode: str | None = None,
     download: bool | None = None,
     price_per_min: float | None = None,
     every_rows: int = 4,
@@ -119,7 +119,7 @@ def run(
         threads=threads,
         batch_size=batch_size,
         beam_size=beam_size,
-        batched=batched,
+        mode=mode,
         download=download,
         price_per_min=price_per_min,
     )

@@ -1,4 +1,4 @@
-"""faster-whisper (CTranslate2): int8 on CPU, float16 on GPU, batched inference with VAD."""
+"""faster-whisper (CTranslate2): int8 on CPU, float16 on GPU; yc's chunked decoding, sequential or batched."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from yc_curate.errors import CurateError
 from yc_curate.transcribe.audio import SAMPLE_RATE, load_audio
+from yc_curate.transcribe.chunked import transcribe_chunked
 from yc_curate.transcribe.hardware import plan
 from yc_curate.transcribe.models import DEFAULT_CT2_MODEL, resolve_ct2_model
 from yc_curate.transcribe.protocol import AudioItem, Segment, Transcript
@@ -20,11 +22,16 @@ log = logging.getLogger(__name__)
 class FasterWhisperTranscriber:
     """Whisper through faster-whisper.
 
-    ``batched="auto"`` (default): long audio (``long_audio_s``, default 10 min) and anything on a GPU goes
-    through ``BatchedInferencePipeline`` (Silero VAD cuts speech into chunks of up to 30 s that are decoded
-    ``batch_size`` at a time); shorter files on CPU use the sequential ``WhisperModel.transcribe`` with
-    VAD, whose temperature fallback and conditioning on previous text keep small models accurate
-    (batched decoding lost ~0.05 WER with tiny.en on espeak speech). ``True``/``False`` force a mode.
+    ``mode``:
+
+    - ``"chunked"`` (default): :mod:`yc_curate.transcribe.chunked`. VAD chunks of up to 30 s are each
+      encoded once (short ones cut short) and decoded together without timestamp tokens. Chunks that decode
+      badly are decoded again sequentially. Segments are the speech chunks.
+    - ``"sequential"``: ``WhisperModel.transcribe`` (faster-whisper's README use, plus VAD). It is slower,
+      and gives Whisper's sentence-level segment timestamps.
+    - ``"batched"``: faster-whisper's ``BatchedInferencePipeline`` (VAD chunks padded to 30 s, decoded
+      ``batch_size`` at a time, with timestamp tokens).
+
     On CPU, ``workers`` files run at once with ``threads`` intra-op threads each
     (:func:`yc_curate.transcribe.hardware.plan`).
 
@@ -33,6 +40,7 @@ class FasterWhisperTranscriber:
     """
 
     name = "faster-whisper"
+    MODES = ("chunked", "sequential", "batched")
 
     def __init__(
         self,
@@ -41,8 +49,7 @@ class FasterWhisperTranscriber:
         device: str = "auto",
         compute_type: str | None = None,
         beam_size: int = 5,
-        batched: bool | str = "auto",
-        long_audio_s: float = 600.0,
+        mode: str = "chunked",
         batch_size: int | None = None,
         vad: bool = True,
         language: str | None = None,
@@ -51,13 +58,18 @@ class FasterWhisperTranscriber:
         download: bool = True,
         download_root: str | None = None,
     ) -> None:
+        if mode not in self.MODES:
+            raise CurateError(f"unknown faster-whisper mode '{mode}'", f"use one of: {', '.join(self.MODES)}")
+        if mode == "chunked" and not vad:
+            raise CurateError(
+                "the chunked mode cuts audio with VAD", "turn VAD off only with --mode sequential"
+            )
         self.model = model or DEFAULT_CT2_MODEL
         self.plan = plan(device, workers, threads, batch_size)
         self.workers = self.plan.workers
         self.compute_type = compute_type or ("float16" if self.plan.device == "cuda" else "int8")
         self.beam_size = beam_size
-        self.batched = batched
-        self.long_audio_s = long_audio_s
+        self.mode = mode
         self.vad = vad
         self.language = language
         # Resolve now (a missing model fails before any work), load on first use (hashing stays cheap).
@@ -89,14 +101,7 @@ class FasterWhisperTranscriber:
 
     def params(self) -> dict[str, Any]:
         """Options that change the output (device, threads and batch size only change speed)."""
-        batched = self.batched if self.batched != "auto" else f"auto>={self.long_audio_s:g}s"
-        return {"beam_size": self.beam_size, "batched": batched, "vad": self.vad, "language": self.language}
-
-    def use_batched(self, audio_s: float) -> bool:
-        """Whether a file of ``audio_s`` seconds goes through the batched pipeline."""
-        if self.batched != "auto":
-            return bool(self.batched)
-        return self.plan.device == "cuda" or audio_s >= self.long_audio_s
+        return {"beam_size": self.beam_size, "mode": self.mode, "vad": self.vad, "language": self.language}
 
     def _pipeline(self):
         pipe = getattr(self._local, "pipeline", None)
@@ -109,25 +114,36 @@ class FasterWhisperTranscriber:
     def transcribe(self, item: AudioItem) -> Transcript:
         assert item.path is not None, "faster-whisper needs an audio file"
         audio = load_audio(item.path)
-        if self.use_batched(len(audio) / SAMPLE_RATE):
-            segments, info = self._pipeline().transcribe(
+        if self.mode == "chunked":
+            segs, language, probability, redone = transcribe_chunked(
+                self._whisper(),
                 audio,
-                language=self.language,
                 beam_size=self.beam_size,
+                language=self.language,
                 batch_size=self.plan.batch_size,
-                vad_filter=self.vad,
-                # tiny models drop the start of a 30 s chunk when decoding without timestamps
-                without_timestamps=False,
             )
+            if redone:
+                log.info("%s: %d chunk(s) decoded again sequentially", item.id, redone)
         else:
-            segments, info = self._whisper().transcribe(
-                audio, language=self.language, beam_size=self.beam_size, vad_filter=self.vad
-            )
-        segs = [Segment(s.start, s.end, s.text) for s in segments]  # the generator decodes here
+            if self.mode == "batched":
+                segments, info = self._pipeline().transcribe(
+                    audio,
+                    language=self.language,
+                    beam_size=self.beam_size,
+                    batch_size=self.plan.batch_size,
+                    vad_filter=self.vad,
+                    without_timestamps=False,
+                )
+            else:
+                segments, info = self._whisper().transcribe(
+                    audio, language=self.language, beam_size=self.beam_size, vad_filter=self.vad
+                )
+            segs = [Segment(s.start, s.end, s.text) for s in segments]  # the generator decodes here
+            language, probability = info.language, float(info.language_probability)
         return Transcript(
             text=" ".join(s.text.strip() for s in segs),
             segments=segs,
-            language=info.language,
-            language_prob=float(info.language_probability),
+            language=language,
+            language_prob=probability,
             audio_s=len(audio) / SAMPLE_RATE,
         )

@@ -1,0 +1,170 @@
+"""yc's chunked Whisper decoding: the faster-whisper backend's default mode.
+
+The Whisper encoder costs the same for every 30 s window, however much of the window is speech. On a CPU it
+is half the work. faster-whisper's sequential ``transcribe`` slides overlapping windows over the audio and
+decodes timestamp tokens in each one. Its batched pipeline pads every chunk to 30 s. yc does this instead:
+
+1. Silero VAD (faster-whisper's) finds the speech, which is merged at pauses into chunks of up to 30 s.
+2. Each chunk is encoded once. A short chunk (the tail of a file, a Short) is cut to its speech plus at
+   least 2 s of padding, in 5 s buckets, so a 5 s tail costs about a sixth of a window.
+3. The chunks of a file are decoded together, in batches, without timestamp tokens.
+4. A chunk that decodes badly is decoded again with faster-whisper's sequential decoder (timestamps,
+   temperature fallback). "Badly" means a low average log-probability, a repetition loop (high compression
+   ratio), or far too few words for its speech: tiny models sometimes end a window early.
+
+Segments are the chunks (VAD start and end in the original audio). A re-decoded chunk gives the sequential
+decoder's finer segments instead, mapped back to the original audio. ``bench/transcribe`` measures this
+mode against faster-whisper used the way its README shows.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from yc_curate.transcribe.audio import SAMPLE_RATE
+from yc_curate.transcribe.protocol import Segment
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+MAX_CHUNK_S = 30.0
+WINDOW_FRAMES = 3000  # feature frames in Whisper's 30 s window (100 per second)
+PAD_FRAMES = 200  # a short chunk keeps at least 2 s of padding after its speech
+BUCKET_FRAMES = 500  # and is padded up to a multiple of 5 s, so chunks of similar length batch together
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a chunk is decoded again with the sequential decoder (Whisper's own fallback thresholds)."""
+
+    logprob_min: float = -1.0  # average log-probability per token
+    compression_max: float = 2.4  # zlib compression ratio of the text (repetition loops compress well)
+    min_words_per_s: float = 0.2  # for chunks of at least 5 s of speech
+
+    def redo(self, text: str, avg_logprob: float, speech_s: float) -> bool:
+        raw = text.encode()
+        compression = len(raw) / max(1, len(zlib.compress(raw)))
+        too_few = speech_s >= 5.0 and len(text.split()) < self.min_words_per_s * speech_s
+        return avg_logprob < self.logprob_min or compression > self.compression_max or too_few
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Speech spans (sample ranges of the original audio) decoded as one piece, and their samples."""
+
+    spans: tuple[tuple[int, int], ...]
+    audio: np.ndarray
+
+    @property
+    def start(self) -> float:
+        return self.spans[0][0] / SAMPLE_RATE
+
+    @property
+    def end(self) -> float:
+        return self.spans[-1][1] / SAMPLE_RATE
+
+    def to_original(self, t: float) -> float:
+        """A time inside the chunk's (silence-free) audio, in seconds of the original audio."""
+        left = round(t * SAMPLE_RATE)
+        for start, end in self.spans:
+            if left <= end - start:
+                return (start + left) / SAMPLE_RATE
+            left -= end - start
+        return self.end
+
+
+def speech_chunks(audio: np.ndarray, max_s: float = MAX_CHUNK_S) -> list[Chunk]:
+    """Speech of ``audio`` (16 kHz mono) merged, in order, into chunks of at most ``max_s`` seconds."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(max_speech_duration_s=max_s, min_silence_duration_ms=160)
+    groups: list[list[tuple[int, int]]] = []
+    size, limit = 0, int(max_s * SAMPLE_RATE)
+    for span in get_speech_timestamps(audio, options):
+        start, end = int(span["start"]), int(span["end"])
+        if not groups or size + end - start > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append((start, end))
+        size += end - start
+    return [Chunk(tuple(g), np.concatenate([audio[a:b] for a, b in g])) for g in groups]
+
+
+def encoder_frames(frames: int) -> int:
+    """Encoder input length for a chunk of ``frames`` feature frames (see the module docstring, step 2)."""
+    padded = -(-(frames + PAD_FRAMES) // BUCKET_FRAMES) * BUCKET_FRAMES
+    return min(WINDOW_FRAMES, padded)
+
+
+def transcribe_chunked(
+    model: WhisperModel,
+    audio: np.ndarray,
+    *,
+    beam_size: int = 5,
+    language: str | None = None,
+    batch_size: int = 8,
+    thresholds: Thresholds | None = None,
+) -> tuple[list[Segment], str, float, int]:
+    """``(segments, language, language probability, chunks decoded again)`` for 16 kHz mono ``audio``."""
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    thresholds = thresholds or Thresholds()
+    chunks = speech_chunks(audio)
+    if not chunks:
+        return [], language or "en", 1.0 if language else 0.0, 0
+    features = [model.feature_extractor(c.audio)[..., :-1] for c in chunks]
+    language, probability = _language(model, features, language)
+    tokenizer = Tokenizer(
+        model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
+    )
+    prompt = model.get_prompt(tokenizer, [], without_timestamps=True)
+    suppress = get_suppressed_tokens(tokenizer, [-1])
+
+    decoded: dict[int, tuple[str, float]] = {}
+    by_length: dict[int, list[int]] = {}
+    for i, f in enumerate(features):
+        by_length.setdefault(encoder_frames(f.shape[-1]), []).append(i)
+    for frames, members in by_length.items():
+        for k in range(0, len(members), batch_size):
+            batch = members[k : k + batch_size]
+            x = np.zeros((len(batch), features[0].shape[0], frames), dtype=np.float32)
+            for row, i in enumerate(batch):
+                n = min(frames, features[i].shape[-1])
+                x[row, :, :n] = features[i][:, :n]
+            results = model.model.generate(
+                model.encode(x),
+                [prompt] * len(batch),
+                beam_size=beam_size,
+                max_length=model.max_length,
+                suppress_blank=True,
+                suppress_tokens=suppress,
+                return_scores=True,
+            )
+            for i, r in zip(batch, results, strict=True):
+                decoded[i] = (tokenizer.decode(r.sequences_ids[0]).strip(), float(r.scores[0]))
+
+    segments: list[Segment] = []
+    redone = 0
+    for i, chunk in enumerate(chunks):
+        text, logprob = decoded[i]
+        if thresholds.redo(text, logprob, len(chunk.audio) / SAMPLE_RATE):
+            redone += 1
+            again, _info = model.transcribe(
+                chunk.audio, language=language, beam_size=beam_size, vad_filter=False
+            )
+            segments += [Segment(chunk.to_original(s.start), chunk.to_original(s.end), s.text) for s in again]
+        elif text:
+            segments.append(Segment(chunk.start, chunk.end, text))
+    return segments, language, probability, redone
+
+
+def _language(model: WhisperModel, features: list[np.ndarray], language: str | None) -> tuple[str, float]:
+    if language or not model.model.is_multilingual:
+        return language or "en", 1.0
+    detected, probability, _all = model.detect_language(features=np.concatenate(features, axis=1))
+    return detected, float(probability)
