@@ -108,15 +108,19 @@ def transcribe_chunked(
     language: str | None = None,
     batch_size: int = 8,
     thresholds: Thresholds | None = None,
-) -> tuple[list[Segment], str, float, int]:
-    """``(segments, language, language probability, chunks decoded again)`` for 16 kHz mono ``audio``."""
+) -> tuple[list[Segment], str | None, float | None, int]:
+    """``(segments, language, language probability, chunks decoded again)`` for 16 kHz mono ``audio``.
+
+    Without speech there is nothing to detect a language from: it is then the given one, English for an
+    English-only model, else None."""
     from faster_whisper.tokenizer import Tokenizer
     from faster_whisper.transcribe import get_suppressed_tokens
 
     thresholds = thresholds or Thresholds()
     chunks = speech_chunks(audio)
     if not chunks:
-        return [], language or "en", 1.0 if language else 0.0, 0
+        known = language or (None if model.model.is_multilingual else "en")
+        return [], known, 1.0 if known else None, 0
     features = [model.feature_extractor(c.audio)[..., :-1] for c in chunks]
     language, probability = _language(model, features, language)
     tokenizer = Tokenizer(
