@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_config_reference_matches_the_schema() -> None:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("config_reference", ROOT / "scripts" / "config_reference.py")
+    spec = importlib.util.spec_from_file_location(
+        "config_reference", ROOT / "scripts" / "config_reference.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
