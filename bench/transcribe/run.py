@@ -149,9 +149,9 @@ def main() -> None:
         (f"yc default ({yc_plan})", yc_wall, CPU["yc"], yc_wer, ratio),
         (f"yc --mode sequential ({seq_plan})", seq_wall, CPU["sequential"], seq_wer, base_wall / seq_wall),
     ]
-    for b, (wall, out, plan) in beams.items():
-        wer = jiwer.wer(ref, norm(" ".join(out)))
-        rows.append((f"yc --beam-size {b} ({plan})", wall, CPU[f"beam{b}"], wer, base_wall / wall))
+    wer_of = {b: jiwer.wer(ref, norm(" ".join(out))) for b, (_w, out, _p) in beams.items()}
+    for b, (wall, _out, plan) in beams.items():
+        rows.append((f"yc --beam-size {b} ({plan})", wall, CPU[f"beam{b}"], wer_of[b], base_wall / wall))
     lines = [
         "# Transcription benchmark",
         "",
@@ -167,8 +167,8 @@ def main() -> None:
         f"Sequential mode: speed-up {base_wall / seq_wall:.2f}x; WER difference {seq_wer - base_wer:+.3f}.",
         "Smaller beams trade accuracy for speed: "
         + "; ".join(
-            f"beam {n.split('--beam-size ')[1][0]}: {s:.2f}x, WER {e - base_wer:+.3f}"
-            for n, _w, _c, e, s in rows[3:]
+            f"beam {b}: {base_wall / w:.2f}x, WER {wer_of[b] - base_wer:+.3f}"
+            for b, (w, _o, _p) in beams.items()
         )
         + ".",
         f"Load average during the run: {_load()} (timings on a shared machine are inflated and noisy).",

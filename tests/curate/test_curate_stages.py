@@ -222,15 +222,18 @@ def test_filters_split_and_chunking_with_a_tokenizer(workspace: Path, smollm2_di
     _video(store, "near", "Go in 100 seconds again", None, 18)
     _transcript(store, "near", _words("Go") + " Thanks for watching.")
 
-    res = render_stage.run(
-        store,
-        summary_hash="none",
-        tokenizer=str(smollm2_dir),
-        max_tokens=200,
-        validation=0.25,
-        test=0.25,
-        seed="x",
-    )
+    def render() -> dict:
+        return render_stage.run(
+            store,
+            summary_hash="none",
+            tokenizer=str(smollm2_dir),
+            max_tokens=200,
+            validation=0.25,
+            test=0.25,
+            seed="x",
+        )
+
+    res = render()
     steps = {s["name"]: s["detail"] for s in res["report"]["steps"]}
     assert steps["filter"] == {"empty": 1, "hallucination": 1}
     assert steps["dedup"] == {"near_duplicate": 1}
@@ -251,15 +254,7 @@ def test_filters_split_and_chunking_with_a_tokenizer(workspace: Path, smollm2_di
 
     # a newer, shorter transcript of the long video: rendered again, its old extra chunks leave the dataset
     _transcript(store, "long", _words("Rust", 150))
-    res = render_stage.run(
-        store,
-        summary_hash="none",
-        tokenizer=str(smollm2_dir),
-        max_tokens=200,
-        validation=0.25,
-        test=0.25,
-        seed="x",
-    )
+    res = render()
     assert res["rendered_videos"] == 1
     long2 = current_examples(store).filter(pl.col("video_id") == "long")
     assert 1 <= len(long2) < len(long) and long2["chunk"].to_list() == list(range(len(long2)))

@@ -27,9 +27,10 @@ import pyarrow.compute as pc
 _UNSAFE = -(1 << 40)  # cached for pieces that are not safe cuts: any sum containing it is negative
 
 # Pre-tokenizers that (with ``_splits``) cut at spaces between words; normalizers that act per character.
+# (``Sequence`` is flattened by ``_node_types``.)
 _PRE_TOKENIZERS = {"ByteLevel", "Split", "Digits", "Metaspace", "Whitespace", "WhitespaceSplit",
-                   "BertPreTokenizer", "Punctuation", "Sequence"}  # fmt: skip
-_NORMALIZERS = {"NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents", "Sequence"}
+                   "BertPreTokenizer", "Punctuation"}  # fmt: skip
+_NORMALIZERS = {"NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents"}
 _MAX_CACHE = 2_000_000
 _JOIN = 256  # words per joined string when learning new words
 

@@ -29,14 +29,12 @@ from typing import Any, Protocol, runtime_checkable
 
 from yc_curate.errors import CurateError, MissingExtraError
 from yc_curate.templates.special import SpecialTokens, neutralize
-from yc_curate.token_count import count_tokens
 
 __all__ = [
     "TEMPLATES",
     "Example",
     "PromptTemplate",
     "SpecialTokens",
-    "count_tokens",
     "get_template",
     "load_tokenizer",
     "neutralize",
