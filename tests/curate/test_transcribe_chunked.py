@@ -49,6 +49,21 @@ def whisper(whisper_tiny_dir: Path):
     return WhisperModel(str(whisper_tiny_dir), device="cpu", compute_type="int8", cpu_threads=1)
 
 
+def test_chunks_encoded_one_at_a_time_equal_one_batch(whisper) -> None:
+    from yc_curate.transcribe.chunked import _encode
+
+    rng = np.random.default_rng(0)
+    features = [rng.standard_normal((80, n)).astype(np.float32) for n in (900, 1000, 640)]
+    x = np.zeros((3, 80, 1000), dtype=np.float32)
+    for row, f in enumerate(features):
+        x[row, :, : min(1000, f.shape[-1])] = f[:, :1000]  # the 900-frame one zero-padded
+    batch = np.asarray(whisper.encode(x))
+    each = np.asarray(_encode(whisper, features, 1000))
+    assert each.shape == batch.shape == (3, 500, 384)
+    np.testing.assert_allclose(each, batch, atol=1e-3)
+    assert not np.allclose(each[0], each[2], atol=1e-2)  # rows stay in order, not one row repeated
+
+
 @pytest.mark.slow
 def test_speech_chunks_skip_silence_and_decode(whisper, make_speech, tmp_path: Path) -> None:
     import jiwer

@@ -7,7 +7,7 @@ decodes timestamp tokens in each one. Its batched pipeline pads every chunk to 3
 1. Silero VAD (faster-whisper's) finds the speech, which is merged at pauses into chunks of up to 30 s.
 2. Each chunk is encoded once. A short chunk (the tail of a file, a Short) is cut to its speech plus at
    least 2 s of padding, in 5 s buckets, so a 5 s tail costs about a sixth of a window.
-3. The chunks of a file are decoded together, in batches, without timestamp tokens.
+3. The chunks of a file are decoded together, in batches, without timestamp tokens (beam 3 by default).
 4. A chunk that decodes badly is decoded again with faster-whisper's sequential decoder (timestamps,
    temperature fallback). "Badly" means a low average log-probability, a repetition loop (high compression
    ratio), or far too few words for its speech: tiny models sometimes end a window early.
@@ -104,7 +104,7 @@ def transcribe_chunked(
     model: WhisperModel,
     audio: np.ndarray,
     *,
-    beam_size: int = 5,
+    beam_size: int = 3,
     language: str | None = None,
     batch_size: int = 8,
     thresholds: Thresholds | None = None,
@@ -136,12 +136,8 @@ def transcribe_chunked(
     for frames, members in by_length.items():
         for k in range(0, len(members), batch_size):
             batch = members[k : k + batch_size]
-            x = np.zeros((len(batch), features[0].shape[0], frames), dtype=np.float32)
-            for row, i in enumerate(batch):
-                n = min(frames, features[i].shape[-1])
-                x[row, :, :n] = features[i][:, :n]
             results = model.model.generate(
-                model.encode(x),
+                _encode(model, [features[i] for i in batch], frames),
                 [prompt] * len(batch),
                 beam_size=beam_size,
                 max_length=model.max_length,
@@ -165,6 +161,22 @@ def transcribe_chunked(
         elif text:
             segments.append(Segment(chunk.start, chunk.end, text))
     return segments, language, probability, redone
+
+
+def _encode(model: WhisperModel, features: list[np.ndarray], frames: int):
+    """Encoder outputs of ``features``, each cut or zero-padded to ``frames``, as one batch.
+
+    On CPU the chunks are encoded one at a time: the encoder's attention buffers grow with the batch, and
+    glibc serves allocations over 64 MB from fresh memory maps (page faults on every call)."""
+    x = np.zeros((len(features), features[0].shape[0], frames), dtype=np.float32)
+    for row, f in enumerate(features):
+        n = min(frames, f.shape[-1])
+        x[row, :, :n] = f[:, :n]
+    if model.model.device != "cpu":
+        return model.encode(x)
+    import ctranslate2
+
+    return ctranslate2.StorageView.from_array(np.concatenate([np.asarray(model.encode(r[None])) for r in x]))
 
 
 def _language(model: WhisperModel, features: list[np.ndarray], language: str | None) -> tuple[str, float]:
