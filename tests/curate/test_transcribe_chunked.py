@@ -74,7 +74,7 @@ def test_speech_chunks_skip_silence_and_decode(whisper, make_speech, tmp_path: P
     chunks = speech_chunks(audio)
     assert len(chunks) == 1 and len(chunks[0].spans) >= 2  # one chunk of two speech spans
     assert chunks[0].spans[-1][0] - chunks[0].spans[0][1] > 3 * SAMPLE_RATE  # the gap is left out
-    segments, language, prob, redone = transcribe_chunked(whisper, audio)
+    [(segments, language, prob, redone)] = transcribe_chunked(whisper, [audio])
     assert (language, prob, redone) == ("en", 1.0, 0)
     assert [(s.start, s.end) for s in segments] == [(chunks[0].start, chunks[0].end)]
     assert jiwer.wer(_norm(f"{SHORT} {SHORT}"), _norm(segments[0].text)) <= 0.3
@@ -88,9 +88,27 @@ def test_bad_chunks_are_decoded_again_with_timestamps(whisper, make_speech) -> N
     chunks = speech_chunks(audio)
     assert len(chunks) >= 2 and all(len(c.audio) <= 30 * SAMPLE_RATE for c in chunks)
     # every average log-probability is below 0: each chunk is decoded again, sequentially
-    segments, _, _, redone = transcribe_chunked(whisper, audio, thresholds=Thresholds(logprob_min=0.0))
+    [(segments, _, _, redone)] = transcribe_chunked(whisper, [audio], thresholds=Thresholds(logprob_min=0.0))
     assert redone == len(chunks)
     assert len(segments) > len(chunks)  # Whisper's finer segments
     starts = [s.start for s in segments]
     assert starts == sorted(starts) and chunks[0].start <= starts[0] and segments[-1].end <= chunks[-1].end
     assert jiwer.wer(_norm(PARAGRAPH), _norm(" ".join(s.text for s in segments))) <= 0.3
+
+
+@pytest.mark.slow
+def test_files_decoded_together_keep_their_own_results(whisper, make_speech) -> None:
+    import jiwer
+
+    short = load_audio(make_speech(SHORT, "short.wav"))
+    silence = np.zeros(3 * SAMPLE_RATE, dtype=np.float32)
+    twice = np.concatenate([short, np.zeros(4 * SAMPLE_RATE, dtype=np.float32), short, short])
+    together = transcribe_chunked(whisper, [short, silence, twice])
+    alone = [transcribe_chunked(whisper, [a])[0] for a in (short, silence, twice)]
+    assert [r[1:3] for r in together] == [("en", 1.0)] * 3
+    assert together[1][0] == []  # the silent file has no segments
+    for (segs, _, _, redone), (alone_segs, _, _, alone_redone) in zip(together, alone, strict=True):
+        assert [(s.start, s.end) for s in segs] == [(s.start, s.end) for s in alone_segs]
+        assert redone == alone_redone
+    assert jiwer.wer(_norm(SHORT), _norm(" ".join(s.text for s in together[0][0]))) <= 0.3
+    assert jiwer.wer(_norm(f"{SHORT} " * 3), _norm(" ".join(s.text for s in together[2][0]))) <= 0.3

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from tests.support.speech import PARAGRAPH, duration_s
+from tests.support.speech import PARAGRAPH, duration_s, silence
 from yc_curate.transcribe import AudioItem, ModelNotAvailableError, get_transcriber, transcribe_files
 
 
@@ -46,23 +45,7 @@ def test_corrupt_zero_length_and_silent_audio(tiny, tmp_path: Path) -> None:
     corrupt.write_bytes(b"\x00\xffnot audio at all" * 300)
     empty = tmp_path / "empty.m4a"
     empty.write_bytes(b"")
-    silent = tmp_path / "silent.wav"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=r=16000:cl=mono",
-            "-t",
-            "4",
-            str(silent),
-        ],
-        check=True,
-    )
+    silent = silence(tmp_path / "silent.wav", 4)
     items = [AudioItem("corrupt", corrupt), AudioItem("empty", empty), AudioItem("silent", silent)]
     rows = {r["video_id"]: r for r in transcribe_files(items, tiny)}
     assert rows["corrupt"]["status"] == "failed" and "corrupt" in rows["corrupt"]["error"]

@@ -47,6 +47,13 @@ def speak(text: str, out: Path, *, voice: str = "en-us", speed: int = 160, pad_s
     return out
 
 
+def silence(out: Path, seconds: float) -> Path:
+    """Write ``seconds`` of digital silence (16 kHz mono) to ``out``."""
+    lavfi = ["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", str(seconds)]
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", *lavfi, str(out)], check=True)
+    return Path(out)
+
+
 def duration_s(path: Path) -> float:
     """Duration of a media file according to ffprobe."""
     res = subprocess.run(

@@ -20,6 +20,7 @@ mode against faster-whisper used the way its README shows.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -100,67 +101,74 @@ def encoder_frames(frames: int) -> int:
     return min(WINDOW_FRAMES, padded)
 
 
+Result = tuple[list[Segment], str | None, float | None, int]
+
+
 def transcribe_chunked(
     model: WhisperModel,
-    audio: np.ndarray,
+    audios: Sequence[np.ndarray],
     *,
     beam_size: int = 3,
     language: str | None = None,
     batch_size: int = 8,
     thresholds: Thresholds | None = None,
-) -> tuple[list[Segment], str | None, float | None, int]:
-    """``(segments, language, language probability, chunks decoded again)`` for 16 kHz mono ``audio``.
+) -> list[Result]:
+    """``(segments, language, language probability, chunks decoded again)`` for each 16 kHz mono audio.
 
-    Without speech there is nothing to detect a language from: it is then the given one, English for an
-    English-only model, else None."""
+    The chunks of all ``audios`` are decoded together, ``batch_size`` at a time, so many short files
+    (Shorts, clips) fill a batch as well as one long file does. Without speech there is nothing to detect a
+    language from: it is then the given one, English for an English-only model, else None."""
     from faster_whisper.tokenizer import Tokenizer
     from faster_whisper.transcribe import get_suppressed_tokens
 
     thresholds = thresholds or Thresholds()
-    chunks = speech_chunks(audio)
-    if not chunks:
-        known = language or (None if model.model.is_multilingual else "en")
-        return [], known, 1.0 if known else None, 0
-    features = [model.feature_extractor(c.audio)[..., :-1] for c in chunks]
-    language, probability = _language(model, features, language)
-    tokenizer = Tokenizer(
-        model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
-    )
-    prompt = model.get_prompt(tokenizer, [], without_timestamps=True)
-    suppress = get_suppressed_tokens(tokenizer, [-1])
+    files = [speech_chunks(a) for a in audios]
+    feats = [[model.feature_extractor(c.audio)[..., :-1] for c in chunks] for chunks in files]
+    languages = [_language(model, f, language) for f in feats]
+    tokenizers = {
+        lang: Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=lang)
+        for lang in {languages[k][0] for k, fs in enumerate(feats) if fs}  # files with speech
+    }
+    prompts = {lang: model.get_prompt(tok, [], without_timestamps=True) for lang, tok in tokenizers.items()}
 
-    decoded: dict[int, tuple[str, float]] = {}
-    by_length: dict[int, list[int]] = {}
-    for i, f in enumerate(features):
-        by_length.setdefault(encoder_frames(f.shape[-1]), []).append(i)
+    decoded = [[("", 0.0)] * len(fs) for fs in feats]  # (text, average log-probability) per chunk
+    by_length: dict[int, list[tuple[int, int]]] = {}  # encoder frames -> (file, chunk)
+    for k, fs in enumerate(feats):
+        for j, f in enumerate(fs):
+            by_length.setdefault(encoder_frames(f.shape[-1]), []).append((k, j))
     for frames, members in by_length.items():
-        for k in range(0, len(members), batch_size):
-            batch = members[k : k + batch_size]
+        for n in range(0, len(members), batch_size):
+            batch = members[n : n + batch_size]
+            tokenizer = tokenizers[languages[batch[0][0]][0]]  # decoding text tokens is the same for all
             results = model.model.generate(
-                _encode(model, [features[i] for i in batch], frames),
-                [prompt] * len(batch),
+                _encode(model, [feats[k][j] for k, j in batch], frames),
+                [prompts[languages[k][0]] for k, _j in batch],
                 beam_size=beam_size,
                 max_length=model.max_length,
                 suppress_blank=True,
-                suppress_tokens=suppress,
+                suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
                 return_scores=True,
             )
-            for i, r in zip(batch, results, strict=True):
-                decoded[i] = (tokenizer.decode(r.sequences_ids[0]).strip(), float(r.scores[0]))
+            for (k, j), r in zip(batch, results, strict=True):
+                decoded[k][j] = (tokenizer.decode(r.sequences_ids[0]).strip(), float(r.scores[0]))
 
-    segments: list[Segment] = []
-    redone = 0
-    for i, chunk in enumerate(chunks):
-        text, logprob = decoded[i]
-        if thresholds.redo(text, logprob, len(chunk.audio) / SAMPLE_RATE):
-            redone += 1
-            again, _info = model.transcribe(
-                chunk.audio, language=language, beam_size=beam_size, vad_filter=False
-            )
-            segments += [Segment(chunk.to_original(s.start), chunk.to_original(s.end), s.text) for s in again]
-        elif text:
-            segments.append(Segment(chunk.start, chunk.end, text))
-    return segments, language, probability, redone
+    out: list[Result] = []
+    for chunks, texts, (lang, probability) in zip(files, decoded, languages, strict=True):
+        segments: list[Segment] = []
+        redone = 0
+        for chunk, (text, logprob) in zip(chunks, texts, strict=True):
+            if thresholds.redo(text, logprob, len(chunk.audio) / SAMPLE_RATE):
+                redone += 1
+                again, _info = model.transcribe(
+                    chunk.audio, language=lang, beam_size=beam_size, vad_filter=False
+                )
+                segments += [
+                    Segment(chunk.to_original(s.start), chunk.to_original(s.end), s.text) for s in again
+                ]
+            elif text:
+                segments.append(Segment(chunk.start, chunk.end, text))
+        out.append((segments, lang, probability, redone))
+    return out
 
 
 def _encode(model: WhisperModel, features: list[np.ndarray], frames: int):
@@ -179,8 +187,12 @@ def _encode(model: WhisperModel, features: list[np.ndarray], frames: int):
     return ctranslate2.StorageView.from_array(np.concatenate([np.asarray(model.encode(r[None])) for r in x]))
 
 
-def _language(model: WhisperModel, features: list[np.ndarray], language: str | None) -> tuple[str, float]:
+def _language(
+    model: WhisperModel, features: list[np.ndarray], language: str | None
+) -> tuple[str | None, float | None]:
     if language or not model.model.is_multilingual:
         return language or "en", 1.0
+    if not features:  # no speech: nothing to detect a language from
+        return None, None
     detected, probability, _all = model.detect_language(features=np.concatenate(features, axis=1))
     return detected, float(probability)

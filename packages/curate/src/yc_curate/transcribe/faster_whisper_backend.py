@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from yc_curate.errors import CurateError
 from yc_curate.transcribe.audio import SAMPLE_RATE, load_audio
@@ -119,39 +122,73 @@ class FasterWhisperTranscriber:
             pipe = self._local.pipeline = BatchedInferencePipeline(self._whisper())
         return pipe
 
-    def transcribe(self, item: AudioItem) -> Transcript:
-        assert item.path is not None, "faster-whisper needs an audio file"
-        audio = load_audio(item.path)
-        if self.mode == "chunked":
-            segs, language, probability, redone = transcribe_chunked(
+    @property
+    def group_size(self) -> int:
+        """How many items :meth:`transcribe_many` may take at once (their chunks share decoding batches)."""
+        return self.plan.batch_size if self.mode == "chunked" else 1
+
+    def transcribe_many(self, items: Sequence[AudioItem]) -> list[Transcript | Exception]:
+        """Chunked mode: the chunks of all ``items`` decoded together. One result per item, in order: its
+        Transcript, or the exception its audio raised (a missing, empty or corrupt file)."""
+        audios: list[np.ndarray | Exception] = []
+        for item in items:
+            try:
+                assert item.path is not None, "faster-whisper needs an audio file"
+                audios.append(load_audio(item.path))
+            except Exception as err:
+                audios.append(err)
+        decoded = iter(
+            transcribe_chunked(
                 self._whisper(),
-                audio,
+                [a for a in audios if not isinstance(a, Exception)],
                 beam_size=self.beam_size,
                 language=self.language,
                 batch_size=self.plan.batch_size,
             )
+        )
+        out: list[Transcript | Exception] = []
+        for item, audio in zip(items, audios, strict=True):
+            if isinstance(audio, Exception):
+                out.append(audio)
+                continue
+            segs, language, probability, redone = next(decoded)
             if redone:
                 log.info("%s: %d chunk(s) decoded again sequentially", item.id, redone)
+            out.append(_transcript(segs, language, probability, audio))
+        return out
+
+    def transcribe(self, item: AudioItem) -> Transcript:
+        if self.mode == "chunked":
+            [result] = self.transcribe_many([item])
+            if isinstance(result, Exception):
+                raise result
+            return result
+        assert item.path is not None, "faster-whisper needs an audio file"
+        audio = load_audio(item.path)
+        if self.mode == "batched":
+            segments, info = self._pipeline().transcribe(
+                audio,
+                language=self.language,
+                beam_size=self.beam_size,
+                batch_size=self.plan.batch_size,
+                vad_filter=self.vad,
+                without_timestamps=False,
+            )
         else:
-            if self.mode == "batched":
-                segments, info = self._pipeline().transcribe(
-                    audio,
-                    language=self.language,
-                    beam_size=self.beam_size,
-                    batch_size=self.plan.batch_size,
-                    vad_filter=self.vad,
-                    without_timestamps=False,
-                )
-            else:
-                segments, info = self._whisper().transcribe(
-                    audio, language=self.language, beam_size=self.beam_size, vad_filter=self.vad
-                )
-            segs = [Segment(s.start, s.end, s.text) for s in segments]  # the generator decodes here
-            language, probability = info.language, float(info.language_probability)
-        return Transcript(
-            text=" ".join(s.text.strip() for s in segs),
-            segments=segs,
-            language=language,
-            language_prob=probability,
-            audio_s=len(audio) / SAMPLE_RATE,
-        )
+            segments, info = self._whisper().transcribe(
+                audio, language=self.language, beam_size=self.beam_size, vad_filter=self.vad
+            )
+        segs = [Segment(s.start, s.end, s.text) for s in segments]  # the generator decodes here
+        return _transcript(segs, info.language, float(info.language_probability), audio)
+
+
+def _transcript(
+    segments: list[Segment], language: str | None, probability: float | None, audio: np.ndarray
+) -> Transcript:
+    return Transcript(
+        text=" ".join(s.text.strip() for s in segments),
+        segments=segments,
+        language=language,
+        language_prob=probability,
+        audio_s=len(audio) / SAMPLE_RATE,
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from typing import Any
 
-from yc_curate.transcribe.audio import EmptyAudio
+from yc_curate.transcribe.audio import EmptyAudio, probe_duration
 from yc_curate.transcribe.cleaning import clean_segments, clean_text, quality_flags
 from yc_curate.transcribe.errors import FatalTranscribeError
 from yc_curate.transcribe.protocol import AudioItem, Transcriber, Transcript
@@ -78,28 +79,92 @@ def transcribe_one(item: AudioItem, tr: Transcriber, h: str, on_summary: Summary
     """One item -> one row. Per-item problems become ``failed``/``empty`` rows; fatal ones raise."""
     t0 = time.perf_counter()
     try:
-        result = tr.transcribe(item)
+        outcome: Transcript | Exception = tr.transcribe(item)
     except FatalTranscribeError:
         raise
-    except EmptyAudio as err:
-        return _row(
-            item,
-            tr,
-            h,
-            status="empty",
-            audio_s=0.0,
-            flags=["zero-length"],
-            error=str(err),
-            wall_s=time.perf_counter() - t0,
-        )
     except Exception as err:
-        log.warning("transcription of %s failed: %s", item.id, err)
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        return _row(item, tr, h, status="failed", error=message[:300], wall_s=time.perf_counter() - t0)
-    row = transcript_row(item, tr, h, result, time.perf_counter() - t0)
-    if on_summary is not None and result.summary:
-        on_summary(item.id, result)
+        outcome = err
+    return _outcome_row(item, tr, h, outcome, time.perf_counter() - t0, on_summary)
+
+
+def transcribe_group(
+    items: list[AudioItem], tr: Transcriber, h: str, on_summary: SummaryHook | None = None
+) -> list[dict]:
+    """Rows for ``items`` transcribed together (``tr.transcribe_many``); wall time is shared out by
+    audio length. If the group as a whole fails, its items are tried one at a time."""
+    if len(items) == 1:
+        return [transcribe_one(items[0], tr, h, on_summary)]
+    t0 = time.perf_counter()
+    try:
+        outcomes = tr.transcribe_many(items)  # type: ignore[attr-defined]
+    except FatalTranscribeError:
+        raise
+    except Exception as err:
+        log.warning("transcribing %d items together failed (%s); one at a time", len(items), err)
+        return [transcribe_one(item, tr, h, on_summary) for item in items]
+    wall = time.perf_counter() - t0
+    seconds = [(o.audio_s or 0.0) if isinstance(o, Transcript) else 0.0 for o in outcomes]
+    total = sum(seconds) or 1.0
+    return [
+        _outcome_row(item, tr, h, outcome, wall * s / total, on_summary)
+        for item, outcome, s in zip(items, outcomes, seconds, strict=True)
+    ]
+
+
+def _outcome_row(
+    item: AudioItem,
+    tr: Transcriber,
+    h: str,
+    outcome: Transcript | Exception,
+    wall_s: float,
+    on_summary: SummaryHook | None,
+) -> dict:
+    if isinstance(outcome, EmptyAudio):
+        return _row(
+            item, tr, h, status="empty", audio_s=0.0, flags=["zero-length"], error=str(outcome), wall_s=wall_s
+        )
+    if isinstance(outcome, Exception):
+        log.warning("transcription of %s failed: %s", item.id, outcome)
+        message = str(outcome).splitlines()[0] if str(outcome) else type(outcome).__name__
+        return _row(item, tr, h, status="failed", error=message[:300], wall_s=wall_s)
+    row = transcript_row(item, tr, h, outcome, wall_s)
+    if on_summary is not None and outcome.summary:
+        on_summary(item.id, outcome)
     return row
+
+
+GROUP_MAX_S = 600.0  # at most this much audio is transcribed as one group (memory; time to the first rows)
+
+
+def groups(items: list[AudioItem], tr: Transcriber, workers: int) -> Iterator[list[AudioItem]]:
+    """``items`` in order, in groups for :func:`transcribe_group`.
+
+    A transcriber with ``group_size`` > 1 (faster-whisper's chunked mode) decodes the chunks of a group
+    together, so many short files fill its batches. Groups hold at most ``group_size`` items,
+    ``GROUP_MAX_S`` seconds of audio and an even share of the items per worker, so that no worker idles
+    while another finishes a large last group. Other transcribers get one item at a time."""
+    size = min(getattr(tr, "group_size", 1), -(-len(items) // workers))
+    group: list[AudioItem] = []
+    seconds = 0.0
+    for item in items:
+        d = _seconds(item) if size > 1 else 0.0
+        if group and (len(group) >= size or seconds + d > GROUP_MAX_S):
+            yield group
+            group, seconds = [], 0.0
+        group.append(item)
+        seconds += d
+    if group:
+        yield group
+
+
+def _seconds(item: AudioItem) -> float:
+    """The item's duration, probed when unknown; unreadable files count as too long to group."""
+    if item.duration_s is not None:
+        return item.duration_s
+    try:
+        return probe_duration(item.path) if item.path is not None else math.inf
+    except Exception:
+        return math.inf
 
 
 def transcribe_files(
@@ -111,29 +176,30 @@ def transcribe_files(
 ) -> Iterator[dict[str, Any]]:
     """Transcribe ``items`` and yield one ``transcripts`` row per item, in completion order.
 
-    Up to ``workers`` (default: the transcriber's) items run at once. Each row has the columns of
-    ``yc_cli.tables.TRANSCRIPTS``: status ``ok`` | ``empty`` | ``failed``, ``flags`` (``hallucination``,
-    ``no-speech``, ``zero-length``), ``error``. ``on_summary(item_id, transcript)`` is called for results
-    that carry a summary (Deepgram with ``summarize=True``). Fatal errors (bad key, missing model) raise.
+    Up to ``workers`` (default: the transcriber's) jobs run at once; a job is one item, or a group of
+    short ones (:func:`groups`). Each row has the columns of ``yc_cli.tables.TRANSCRIPTS``: status ``ok`` |
+    ``empty`` | ``failed``, ``flags`` (``hallucination``, ``no-speech``, ``zero-length``), ``error``.
+    ``on_summary(item_id, transcript)`` is called for results that carry a summary (Deepgram with
+    ``summarize=True``). Fatal errors (bad key, missing model) raise.
     """
     h = params_hash(transcriber)
     n = max(1, workers or getattr(transcriber, "workers", 1))
+    jobs = groups(list(items), transcriber, n)
     if n == 1:
-        for item in items:
-            yield transcribe_one(item, transcriber, h, on_summary)
+        for job in jobs:
+            yield from transcribe_group(job, transcriber, h, on_summary)
         return
     pending: set[Future] = set()
-    it = iter(items)
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="transcribe") as pool:
         try:
             while True:
-                while len(pending) < n and (item := next(it, None)) is not None:
-                    pending.add(pool.submit(transcribe_one, item, transcriber, h, on_summary))
+                while len(pending) < n and (job := next(jobs, None)) is not None:
+                    pending.add(pool.submit(transcribe_group, job, transcriber, h, on_summary))
                 if not pending:
                     return
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    yield fut.result()
+                    yield from fut.result()
         finally:
             for fut in pending:
                 fut.cancel()

@@ -59,6 +59,10 @@ class Transcriber(Protocol):
 
     ``name`` is the registry name, ``model`` the model as the user gave it, ``params()`` the options that
     change the output (they go into the params hash), ``workers`` how many items may run at once.
+
+    A backend that transcribes several items better together (faster-whisper's chunked mode batches their
+    chunks) also has ``group_size`` (items it takes at once) and ``transcribe_many(items)``, which returns
+    one result per item, in order: a :class:`Transcript`, or the exception that item raised.
     """
 
     name: str
