@@ -116,14 +116,15 @@ RESULT: dict = {}  # what one pipeline's process reports back
 @contextmanager
 def _timed():
     """Wall and CPU seconds (all threads of this process) of the block, into RESULT."""
-    t0, c0 = time.perf_counter(), _cpu()
+    t0, (u0, s0) = time.perf_counter(), _cpu()
     yield
-    RESULT.update(wall=time.perf_counter() - t0, cpu=_cpu() - c0)
+    u1, s1 = _cpu()
+    RESULT.update(wall=time.perf_counter() - t0, cpu=u1 + s1 - u0 - s0, sys=s1 - s0)
 
 
-def _cpu() -> float:
+def _cpu() -> tuple[float, float]:
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    return r.ru_utime, r.ru_stime
 
 
 # name -> (label, yc options or None for the baseline)
@@ -193,14 +194,15 @@ def main() -> None:
         f"{' --quick' if args.quick else ''}`. Each run is a fresh process; the default and the baseline "
         f"ran {args.repeat} times each, alternately, and the faster run of each is shown.",
         "",
-        "| pipeline | wall s | RTF (wall) | CPU s | WER | speed-up (wall) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| pipeline | wall s | RTF (wall) | CPU s | of which kernel s | WER | speed-up (wall) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in runs.items():
         label = PIPELINES[name][0] + (f" ({r['desc']})" if "desc" in r else "")
         w = r["wall"]
         lines.append(
-            f"| {label} | {w:.1f} | {w / total:.4f} | {r['cpu']:.1f} | {r['wer']:.3f} | {base['wall'] / w:.2f}x |"
+            f"| {label} | {w:.1f} | {w / total:.4f} | {r['cpu']:.1f} | {r['sys']:.1f} | {r['wer']:.3f} "
+            f"| {base['wall'] / w:.2f}x |"
         )
     d = runs["default"]
     lines += [
@@ -212,6 +214,8 @@ def main() -> None:
             for n in ("beam5", "sequential", "beam1")
         ],
         f"Load average after the runs: {_load()} (timings on a shared machine are inflated and noisy).",
+        "Kernel time is mostly page faults: faster-whisper's buffers are freshly mapped on every call unless the "
+        "heap keeps freed memory (yc_curate.transcribe.heap), and what a fault costs varies with the machine.",
         "GPU: no device lent to this task, skipped.",
         "",
     ]
