@@ -4,7 +4,7 @@ CTranslate2 allocates its large buffers (the encoder's attention scores, 54 MB p
 tiny.en) afresh for every call. glibc serves big allocations from new memory maps and hands freed memory
 back to the kernel, so each call first faults in and zeroes every page again: 1.3 million page faults and
 5 CPU seconds of kernel time for ten minutes of audio (`bench/transcribe`). With the settings below the
-heap keeps what it frees and the same pages are reused: under 0.1 million faults.
+heap keeps what it frees and the same pages are reused: about 0.1 million faults.
 
 The settings are process-wide and stay in force: the process keeps its peak heap instead of returning it.
 The faster-whisper backend applies them once, on CPU, before it loads a model. Other C libraries are
