@@ -40,7 +40,11 @@ def transcribe(
         None, "--workers", help="Files transcribed at once (default: fits the machine)."
     ),
     threads: int = typer.Option(None, "--threads", help="CPU threads per worker."),
-    batch_size: int = typer.Option(None, "--batch-size", help="faster-whisper: chunks decoded together."),
+    batch_size: int = typer.Option(
+        None,
+        "--batch-size",
+        help="faster-whisper: chunks decoded together (short files are grouped to fill a batch).",
+    ),
     beam_size: int = typer.Option(
         None,
         "--beam-size",
