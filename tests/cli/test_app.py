@@ -37,7 +37,9 @@ def test_help_is_fast_and_imports_no_torch() -> None:
         assert rc == 0 and lists_commands
         assert heavy == [], f"heavy modules imported by `yc --help`: {heavy}"
     best = min(r[0] for r in runs)
-    assert best < 1.0, f"yc --help took {best:.2f} CPU seconds"
+    # ~0.8 CPU-s on an idle 2-core box, 1.1 on a busy one; torch alone would add 2+ (the import list above
+    # is the real guard, this only catches a large regression)
+    assert best < 2.0, f"yc --help took {best:.2f} CPU seconds"
 
 
 def test_status_on_empty_and_populated_workspace(workspace: Path, capsys) -> None:
