@@ -7,7 +7,8 @@ decodes timestamp tokens in each one. Its batched pipeline pads every chunk to 3
 1. Silero VAD (faster-whisper's) finds the speech, which is merged at pauses into chunks of up to 30 s.
 2. Each chunk is encoded once. A short chunk (the tail of a file, a Short) is cut to its speech plus at
    least 2 s of padding, in 5 s buckets, so a 5 s tail costs about a sixth of a window.
-3. The chunks of a file are decoded together, in batches, without timestamp tokens (beam 3 by default).
+3. The chunks of a file, or of several short files, are decoded together, in batches, without timestamp
+   tokens (beam 3 by default).
 4. A chunk that decodes badly is decoded again with faster-whisper's sequential decoder (timestamps,
    temperature fallback). "Badly" means a low average log-probability, a repetition loop (high compression
    ratio), or far too few words for its speech: tiny models sometimes end a window early.
@@ -130,6 +131,8 @@ def transcribe_chunked(
         for lang in {languages[k][0] for k, fs in enumerate(feats) if fs}  # files with speech
     }
     prompts = {lang: model.get_prompt(tok, [], without_timestamps=True) for lang, tok in tokenizers.items()}
+    tokenizer = next(iter(tokenizers.values()), None)  # text tokens decode the same in every language
+    suppress = get_suppressed_tokens(tokenizer, [-1]) if tokenizer else []
 
     decoded = [[("", 0.0)] * len(fs) for fs in feats]  # (text, average log-probability) per chunk
     by_length: dict[int, list[tuple[int, int]]] = {}  # encoder frames -> (file, chunk)
@@ -139,14 +142,13 @@ def transcribe_chunked(
     for frames, members in by_length.items():
         for n in range(0, len(members), batch_size):
             batch = members[n : n + batch_size]
-            tokenizer = tokenizers[languages[batch[0][0]][0]]  # decoding text tokens is the same for all
             results = model.model.generate(
                 _encode(model, [feats[k][j] for k, j in batch], frames),
                 [prompts[languages[k][0]] for k, _j in batch],
                 beam_size=beam_size,
                 max_length=model.max_length,
                 suppress_blank=True,
-                suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+                suppress_tokens=suppress,
                 return_scores=True,
             )
             for (k, j), r in zip(batch, results, strict=True):

@@ -12,6 +12,7 @@ import numpy as np
 from yc_curate.errors import CurateError
 from yc_curate.transcribe.audio import SAMPLE_RATE, load_audio
 from yc_curate.transcribe.chunked import transcribe_chunked
+from yc_curate.transcribe.errors import TranscribeError
 from yc_curate.transcribe.hardware import plan
 from yc_curate.transcribe.heap import retain_freed_memory
 from yc_curate.transcribe.models import DEFAULT_CT2_MODEL, resolve_ct2_model
@@ -133,8 +134,7 @@ class FasterWhisperTranscriber:
         audios: list[np.ndarray | Exception] = []
         for item in items:
             try:
-                assert item.path is not None, "faster-whisper needs an audio file"
-                audios.append(load_audio(item.path))
+                audios.append(_load(item))
             except Exception as err:
                 audios.append(err)
         decoded = iter(
@@ -163,8 +163,7 @@ class FasterWhisperTranscriber:
             if isinstance(result, Exception):
                 raise result
             return result
-        assert item.path is not None, "faster-whisper needs an audio file"
-        audio = load_audio(item.path)
+        audio = _load(item)
         if self.mode == "batched":
             segments, info = self._pipeline().transcribe(
                 audio,
@@ -180,6 +179,14 @@ class FasterWhisperTranscriber:
             )
         segs = [Segment(s.start, s.end, s.text) for s in segments]  # the generator decodes here
         return _transcript(segs, info.language, float(info.language_probability), audio)
+
+
+def _load(item: AudioItem) -> np.ndarray:
+    if item.path is None:
+        raise TranscribeError(
+            f"{item.id} has no audio file", "collect its audio (yc collect), or use captions"
+        )
+    return load_audio(item.path)
 
 
 def _transcript(
