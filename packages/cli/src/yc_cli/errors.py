@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from yc_collect.errors import CollectError
 from yc_curate.errors import CurateError
-from yc_train.errors import ConfigError, TrainError
 
 
 class YcError(Exception):
@@ -53,20 +52,28 @@ def redact(text: str) -> str:
     return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
 
 
+def _train_errors() -> tuple[tuple[type[BaseException], str], ...]:
+    """yc_train's error classes when training is installed (it is an optional part of yc-cli)."""
+    try:
+        from yc_train.errors import ConfigError, TrainError
+    except ImportError:
+        return ()
+    return ((ConfigError, "config"), (TrainError, "train"))
+
+
 def explain(exc: BaseException) -> Explained:
     """Map an exception to (kind, one-line message, hint). Unknown ones keep their type name."""
     message = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     hint = getattr(exc, "hint", None)
-    if isinstance(exc, ConfigError):
-        return Explained("config", message, hint)
-    for cls, kind in (
-        (YcError, "yc"),
-        (CollectError, "collect"),
-        (CurateError, "curate"),
-        (TrainError, "train"),
-    ):
+    for cls, kind in (*_train_errors(), (YcError, "yc"), (CollectError, "collect"), (CurateError, "curate")):
         if isinstance(exc, cls):
             return Explained(kind, message, hint)
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "yc_train":
+        return Explained(
+            "missing extra",
+            "training is not installed (yc-train is an optional part of yc-cli)",
+            "pip install 'yc-cli[train]' (in this repo: uv sync --all-packages)",
+        )
     if isinstance(exc, ModuleNotFoundError):
         return Explained(
             "missing dependency",

@@ -16,7 +16,6 @@ import typer
 from typer.core import TyperGroup
 
 from yc_cli.errors import NotBuiltError
-from yc_train.errors import ConfigError
 
 if TYPE_CHECKING:
     from yc_train.config import TrainConfig
@@ -88,6 +87,7 @@ def _load(config: Path, overrides: dict[str, Any], strict: bool) -> TrainConfig:
     """Load + validate; warnings in yellow; every problem as one table row, then exit 1."""
     from yc_cli.render import console, table
     from yc_train.config import load_config
+    from yc_train.errors import ConfigError
 
     try:
         cfg, warnings = load_config(config, overrides=overrides, strict=strict)
