@@ -88,6 +88,29 @@ def flat_extractor(
     return extract
 
 
+class Opener:
+    """yt-dlp's ``urlopen`` (its headers, cookies, proxy, URL credentials), made on first use (context manager)."""
+
+    def __init__(self, options: CollectOptions, cookiefile: Path | None = None) -> None:
+        self.options = options
+        self.cookiefile = cookiefile
+        self._ydl: Any = None
+
+    def get(self) -> Callable[[str], Any]:
+        if self._ydl is None:
+            import yt_dlp
+
+            self._ydl = yt_dlp.YoutubeDL(base_params(self.options, self.cookiefile))
+        return self._ydl.urlopen
+
+    def __enter__(self) -> Opener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ydl is not None:
+            self._ydl.close()
+
+
 class CookieCopy:
     """A private copy of the user's cookie file for one run (context manager; None when no cookies)."""
 
