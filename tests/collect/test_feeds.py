@@ -70,7 +70,8 @@ def test_itunes_metadata_and_the_trailer_filter(media_server: MediaServer) -> No
       <itunes:explicit>clean</itunes:explicit></item>
     """
     channel = (
-        '<itunes:author>Main Host</itunes:author><itunes:image href="https://cdn.example.invalid/cover.jpg"/>'
+        "<itunes:author>Main Host</itunes:author><itunes:explicit>false</itunes:explicit>"
+        '<itunes:image href="https://cdn.example.invalid/cover.jpg"/>'
     )
     url = serve(media_server, "show/feed.xml", rss(items, ns=ITUNES, channel=channel))
     listing = list_source(url, CollectOptions(**FAST))
@@ -87,6 +88,7 @@ def test_itunes_metadata_and_the_trailer_filter(media_server: MediaServer) -> No
     assert (bonus["yc_author"], bonus["thumbnail"]) == ("Main Host", "https://cdn.example.invalid/cover.jpg")
     with_trailers = listed(url, episode_types=("full", "trailer", "bonus"))
     assert list(with_trailers) == ["t-0", "e-1", "b-1"] and with_trailers["t-0"]["duration"] == 95.0
+    assert with_trailers["t-0"]["yc_explicit"] is False  # the show's itunes:explicit
     assert list(listed(url, episode_types=("trailer",))) == ["t-0"]
 
 

@@ -34,6 +34,7 @@ _FEED_START = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S
 )
 _TRANSCRIPT_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.-]*):transcript\b")
+_EXPLICIT_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.-]*):explicit>")
 _IMAGE_EXT = frozenset(
     {"jpg", "jpeg", "png", "gif", "webp", "svg", "bmp", "avif", "heic", "ico", "tif", "tiff"}
 )
@@ -98,8 +99,11 @@ def fetch(url: str, urlopen: Open) -> tuple[str, bytes]:
 # --- parsing ------------------------------------------------------------------------------------
 
 
-def _number_transcripts(body: bytes) -> bytes:
-    """feedparser keeps only the last of several ``<podcast:transcript>`` of an item: give each its own tag."""
+def _prepare(body: bytes) -> bytes:
+    """Tags renamed so feedparser keeps what it would lose: it keeps only the last of several
+    ``<podcast:transcript>`` of an item (each gets its own numbered tag), and it reads ``itunes:explicit``
+    ``true``/``false``/``no`` as unknown (the raw text is kept under ``explicit_text``)."""
+    body = _EXPLICIT_TAG.sub(rb"<\1\2:explicit_text>", body)
     count = 0
 
     def rename(m: re.Match[bytes]) -> bytes:
@@ -115,7 +119,7 @@ def parse(body: bytes, url: str) -> Page:
     """Parse one feed document fetched from ``url`` (relative URLs resolve against it)."""
     import feedparser
 
-    doc = feedparser.parse(_number_transcripts(body), resolve_relative_uris=False, sanitize_html=False)
+    doc = feedparser.parse(_prepare(body), resolve_relative_uris=False, sanitize_html=False)
     if not doc.get("version") and not doc.entries:
         reason = doc.get("bozo_exception") or "no <rss>, <feed> or <rdf:RDF> element"
         raise FeedParseError(f"not a readable feed ({reason})")
@@ -131,7 +135,7 @@ def parse(body: bytes, url: str) -> Page:
         "image": _url(
             (channel.get("image") or {}).get("href") or (channel.get("image") or {}).get("url"), url
         ),
-        "explicit": channel.get("itunes_explicit"),
+        "explicit": _explicit(channel.get("itunes_explicit_text")),
     }
     for n, entry in enumerate(doc.entries, 1):
         info = item_info(entry, url, defaults)
@@ -224,15 +228,13 @@ def _int(value: Any) -> int | None:
     return int(text) if re.fullmatch(r"\d{1,9}", text) else None
 
 
-def _explicit(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
+def _explicit(value: Any, default: bool | None = None) -> bool | None:
     text = str(value or "").strip().lower()
     if text in ("yes", "true", "explicit"):
         return True
     if text in ("no", "false", "clean"):
         return False
-    return None
+    return default
 
 
 def transcripts(entry: Any, base: str, language: str | None) -> dict[str, list[dict[str, Any]]]:
@@ -300,7 +302,7 @@ def item_info(entry: Any, base: str, defaults: dict[str, Any]) -> dict[str, Any]
         "subtitles": subtitles,
         "yc_guid": guid,
         "yc_episode_type": episode_type if episode_type in EPISODE_TYPES else None,
-        "yc_explicit": _explicit(entry.get("itunes_explicit", defaults["explicit"])),
+        "yc_explicit": _explicit(entry.get("itunes_explicit_text"), defaults["explicit"]),
         "yc_author": _text(entry.get("itunes_author") or entry.get("author")) or defaults["author"],
         "yc_enclosures": found,
     }

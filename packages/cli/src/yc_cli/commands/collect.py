@@ -40,6 +40,12 @@ def collect(
     match_title: str = typer.Option(
         None, "--match-title", help="Only titles matching this regular expression (case-insensitive)."
     ),
+    episode_type: str = typer.Option(
+        "full,bonus",
+        "--episode-type",
+        help="Podcast episode types to collect: some of full, trailer, bonus, or 'all' (trailers are skipped "
+        "by default; untyped episodes always pass).",
+    ),
     shorts: bool = typer.Option(False, "--shorts", help="YouTube channels: also list the Shorts tab."),
     streams: bool = typer.Option(
         False, "--streams", help="YouTube channels: also list the Live (past streams) tab."
@@ -82,7 +88,7 @@ def collect(
 
     options = _options(
         limit=limit, since=since, until=until, min_duration=min_duration, max_duration=max_duration,
-        match_title=match_title, shorts=shorts, streams=streams, audio=audio, captions=captions, lang=lang,
+        match_title=match_title, episode_type=episode_type, shorts=shorts, streams=streams, audio=audio, captions=captions, lang=lang,
         workers=workers, retries=retries, sleep=sleep, rate_limit=rate_limit, cookies=cookies, timeout=timeout,
     )  # fmt: skip
     summary = run(
@@ -95,6 +101,13 @@ def collect(
             "[red]nothing could be collected[/red] (see the reasons above; rerun retries failed videos)"
         )
         raise typer.Exit(1)
+
+
+def _episode_types(text: str) -> tuple[str, ...]:
+    from yc_collect.options import EPISODE_TYPES
+
+    chosen = tuple(t.strip().lower() for t in text.split(",") if t.strip())
+    return EPISODE_TYPES if chosen == ("all",) else chosen
 
 
 def _options(**raw: Any) -> CollectOptions:
@@ -121,6 +134,7 @@ def _options(**raw: Any) -> CollectOptions:
         max_duration_s=parsed("max_duration", parse_duration, "--max-duration"),
         match_title=raw["match_title"],
         tabs=tabs,
+        episode_types=_episode_types(raw["episode_type"]),
         audio=raw["audio"],
         captions=raw["captions"],
         languages=tuple(x.strip() for x in raw["lang"].split(",") if x.strip()),
