@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from yc_collect import feeds, rows
+from yc_collect import errors, feeds, folders, rows
 from yc_collect.errors import SourceError
 from yc_collect.failures import classify_error, classify_message
 from yc_collect.identity import flat_entry_id, local_id
@@ -118,49 +118,12 @@ def flatten(
 
 def _list_folder(source: Source) -> tuple[str | None, list[Entry]]:
     assert source.path is not None
-    if source.kind == "file":
-        files, base = [source.path], source.path.parent
-    else:
-        base = source.path
-        files = sorted(
-            p
-            for p in base.rglob("*")
-            if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS and not _hidden(p, base)
-        )
-        if not files:
-            raise _no_media(base)
-    out = []
-    for path in files:
-        rel = path.relative_to(base).as_posix()
-        stat = path.stat()
-        info = {
-            "title": path.stem.replace("_", " ").strip() or path.stem,
-            "timestamp": stat.st_mtime,
-            "extractor_key": "local",
-            "webpage_url": path.as_uri(),
-            "filesize": stat.st_size,
-        }
-        out.append(Entry(local_id(rel), source.raw, info, channel=base.name, path=path, resolved=True))
+    base, files = folders.media_files(source.path, single=source.kind == "file")
+    out = [
+        Entry(local_id(rel), source.raw, info, channel=base.name, path=path, resolved=True)
+        for rel, path, info in files
+    ]
     return base.name, out
-
-
-def _no_media(folder: Path) -> SourceError:
-    """An empty folder, or one without media files: say what was looked for and what is there."""
-    others = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    looked = " ".join(sorted(MEDIA_EXTENSIONS))
-    if not others:
-        found = "it is empty"
-    else:
-        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-        found = f"it holds {len(others)} other file{'s' if len(others) > 1 else ''} ({shown})"
-    return SourceError(
-        f"no media files in {folder} ({found}); looked for {looked}",
-        "point at a folder of audio or video files (subfolders are searched, hidden ones skipped)",
-    )
-
-
-def _hidden(path: Path, base: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(base).parts)
 
 
 def _with_retries(extract: Extract, url: str, options: CollectOptions) -> dict[str, Any]:
@@ -223,9 +186,9 @@ def _list_remote(
         first = (errors or warnings)[0]
         status = re.search(r"HTTP Error (\d{3})(?::\s*([^:(]+))?", first)
         if status:
-            raise _http_error(source.raw, int(status.group(1)), (status.group(2) or "").strip())
+            raise errors.http_error(source.raw, int(status.group(1)), (status.group(2) or "").strip())
         if classify_message(first) == "network":
-            raise _unreachable(source.raw, first)
+            raise errors.unreachable(source.raw, first)
         raise SourceError(
             f"cannot list {source.raw}: {first}", "check the URL (and --cookies if the site needs a login)"
         )
@@ -236,37 +199,6 @@ def _list_remote(
 def _is_media_link(url: str) -> bool:
     path = urlsplit(url).path.lower()
     return any(path.endswith(ext) for ext in MEDIA_EXTENSIONS)
-
-
-def _unreachable(raw: str, message: str) -> SourceError:
-    return SourceError(
-        f"cannot list {raw}: the site could not be reached ({_short(message)})",
-        "check the network connection (or proxy); offline, collect a folder or a local feed instead",
-    )
-
-
-_STATUS_HINTS = {
-    401: "the feed needs a login: use its private URL (or --cookies)",
-    403: "the server refuses this client: use the feed's private URL (or --cookies)",
-    404: "check the URL (the feed may have moved)",
-    410: "the feed is gone: ask its publisher for the new address",
-    429: "the server is rate limiting: try again later",
-}
-
-
-def _http_error(raw: str, status: int, reason: str) -> SourceError:
-    """A listing the server refused: name its status (never "could not be reached")."""
-    hint = _STATUS_HINTS.get(status) or (
-        "the server failed: try again later" if status >= 500 else "check the URL"
-    )
-    return SourceError(
-        f"cannot list {raw}: the server answered {status}{f' ({reason})' if reason else ''}", hint
-    )
-
-
-def _http_status(err: BaseException) -> tuple[int, str] | None:
-    status = getattr(err, "status", None)
-    return (status, str(getattr(err, "reason", "") or "")) if isinstance(status, int) else None
 
 
 def _list_feed(
@@ -299,13 +231,13 @@ def _list_feed(
             "check that the URL is the feed's RSS or Atom address",
         ) from err
     except Exception as err:
-        status = _http_status(err)
+        status = errors.http_status(err)
         if extractor_hint(url) is None:
             return None
         if status:
-            raise _http_error(source.raw, *status) from err
+            raise errors.http_error(source.raw, *status) from err
         if classify_error(err).kind == "network":
-            raise _unreachable(source.raw, str(err)) from err
+            raise errors.unreachable(source.raw, str(err)) from err
         raise
     title = pages[0].title
     entries: list[Entry] = []
@@ -490,11 +422,3 @@ def _select(
         if left > 0:
             listing.filtered["beyond --limit"] += left
     return listing
-
-
-def _short(message: str) -> str:
-    """The most telling clause of a yt-dlp network error (e.g. the resolver's words), not the whole chain."""
-    match = re.search(
-        r"(Failed to resolve '[^']+'|Connection refused|timed? ?out|Network is unreachable)", message, re.I
-    )
-    return match.group(1) if match else message.split(":")[-1].strip()[:120]
