@@ -67,6 +67,7 @@ def test_itunes_metadata_and_the_trailer_filter(media_server: MediaServer) -> No
       <itunes:image href="art/one.jpg"/></item>
     <item><title>Bonus</title><guid isPermaLink="false">b-1</guid><enclosure url="b.mp3" type="audio/mpeg"/>
       <itunes:episodeType>Bonus</itunes:episodeType><itunes:duration>62:03</itunes:duration>
+      <pubDate>Sun, 01 Dec 2024 08:00:00 GMT</pubDate>
       <itunes:explicit>clean</itunes:explicit></item>
     """
     channel = (
@@ -90,6 +91,12 @@ def test_itunes_metadata_and_the_trailer_filter(media_server: MediaServer) -> No
     assert list(with_trailers) == ["t-0", "e-1", "b-1"] and with_trailers["t-0"]["duration"] == 95.0
     assert with_trailers["t-0"]["yc_explicit"] is False  # the show's itunes:explicit
     assert list(listed(url, episode_types=("trailer",))) == ["t-0"]
+    # feed metadata serve the filters without resolving anything
+    assert list(listed(url, min_duration_s=3000, since=date(2025, 1, 1))) == ["e-1"]
+    assert dict(list_source(url, CollectOptions(max_duration_s=100, **FAST)).filtered) == {
+        "trailer episode (--episode-type)": 1,
+        "longer than --max-duration": 2,
+    }
 
 
 def test_undeclared_namespace_prefixes_are_read(media_server: MediaServer) -> None:
@@ -311,6 +318,23 @@ def test_http_errors_name_the_status(media_server: MediaServer, status: int, wor
     with pytest.raises(SourceError) as err:
         list_source(url, CollectOptions(**FAST))
     assert words in str(err.value) and "could not be reached" not in str(err.value)
+
+
+def test_http_errors_from_yt_dlp_name_the_status_too() -> None:
+    """A site URL that is not a feed is listed by yt-dlp; its HTTP errors are reported by status as well."""
+    from yt_dlp.utils import DownloadError
+
+    from yc_collect.listing import _list_remote
+    from yc_collect.sources import classify
+
+    def extract(url: str) -> dict:
+        raise DownloadError(
+            "ERROR: [generic] Unable to download webpage: HTTP Error 503: Service Unavailable"
+        )
+
+    with pytest.raises(SourceError, match=r"the server answered 503 \(Service Unavailable\)") as err:
+        _list_remote(classify("https://podcasts.example.invalid/show"), extract, CollectOptions(**FAST), [])
+    assert err.value.hint == "the server failed: try again later"
 
 
 def test_a_web_page_still_goes_to_yt_dlp(media_server: MediaServer) -> None:

@@ -147,7 +147,7 @@ def _list_remote(
 ) -> tuple[str | None, list[Entry]]:
     title: str | None = None
     entries: list[Entry] = []
-    errors: list[str] = []
+    problems: list[str] = []
     listed = 0
     for i, url in enumerate(source.urls):
         if source.kind == "url" and urlopen is not None and not _is_media_link(url):
@@ -164,7 +164,7 @@ def _list_remote(
             if (source.kind == "youtube_channel" and i > 0) or "does not have a" in failure.message:
                 warnings.append(f"{url}: {failure.message}")
                 continue
-            errors.append(f"{url}: {failure.message}")
+            problems.append(f"{url}: {failure.message}")
             continue
         listed += 1
         title = title or info.get("channel") or info.get("uploader") or info.get("title")
@@ -183,7 +183,7 @@ def _list_remote(
             )
             entries.append(Entry(video_id, source.raw, entry, url_, holder or title, resolved=resolved))
     if not listed:
-        first = (errors or warnings)[0]
+        first = (problems or warnings)[0]
         status = re.search(r"HTTP Error (\d{3})(?::\s*([^:(]+))?", first)
         if status:
             raise errors.http_error(source.raw, int(status.group(1)), (status.group(2) or "").strip())
@@ -192,7 +192,7 @@ def _list_remote(
         raise SourceError(
             f"cannot list {source.raw}: {first}", "check the URL (and --cookies if the site needs a login)"
         )
-    warnings.extend(errors)
+    warnings.extend(problems)
     return title, entries
 
 
