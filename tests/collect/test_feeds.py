@@ -343,6 +343,21 @@ def test_a_web_page_still_goes_to_yt_dlp(media_server: MediaServer) -> None:
     assert [e.url for e in listing] == [media_server.url("a.mp3")]
 
 
+def test_feeds_are_recognised_by_type_or_first_element() -> None:
+    from yc_collect.feeds import looks_like_feed
+
+    styled = b'\xef\xbb\xbf<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="s.xsl"?><!-- hi -->\n<rss>'
+    assert looks_like_feed("text/html; charset=utf-8", styled)
+    assert looks_like_feed(
+        "text/plain", b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN">\n<rss>'
+    )
+    assert looks_like_feed("application/atom+xml", b"garbage") and looks_like_feed(None, b"<feed xmlns='x'>")
+    assert not looks_like_feed("text/html", b"<!doctype html><html><body><rss>")
+    assert not looks_like_feed("audio/mpeg", b"ID3\x03") and not looks_like_feed(
+        "application/xhtml+xml", b"<html"
+    )
+
+
 def test_parse_duration_forms() -> None:
     assert [parse_duration(x) for x in ("3723", "3723.5", "62:03", "1:02:03", " 0:45 ")] == [
         3723.0, 3723.5, 3723.0, 3723.0, 45.0,

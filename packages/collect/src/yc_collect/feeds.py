@@ -31,7 +31,8 @@ Open = Callable[[str], Any]  # url -> a response with .read(), .headers, .url (y
 MAX_PAGES = 100
 _FEED_TYPES = re.compile(r"(?i)\b(rss|atom|xml|rdf)\b")
 _FEED_START = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(?:rss|feed|rdf:RDF)\b",
+    re.S | re.I,
 )
 _TRANSCRIPT_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.-]*):transcript\b")
 _EXPLICIT_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.-]*):explicit>")

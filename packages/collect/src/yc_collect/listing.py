@@ -232,11 +232,12 @@ def _list_feed(
         ) from err
     except Exception as err:
         status = errors.http_status(err)
-        if extractor_hint(url) is None:
+        network = status is None and classify_error(err).kind == "network"
+        if (status or network) and extractor_hint(url) is None:
             return None
         if status:
             raise errors.http_error(source.raw, *status) from err
-        if classify_error(err).kind == "network":
+        if network:
             raise errors.unreachable(source.raw, str(err)) from err
         raise
     title = pages[0].title
