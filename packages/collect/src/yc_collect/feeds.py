@@ -248,7 +248,7 @@ def transcripts(entry: Any, base: str, language: str | None) -> dict[str, list[d
     )
     for _, attrs in numbered:
         url = _url(attrs.get("url"), base)
-        if not url:
+        if not url or urlsplit(url).scheme not in ("http", "https"):
             continue
         mime = (attrs.get("type") or "").split(";")[0].strip().lower()
         ext = _TRANSCRIPT_EXT.get(mime) or {"vtt": "vtt", "srt": "srt", "json": "json", "txt": "txt"}.get(
