@@ -88,6 +88,14 @@ def test_feed_metadata_trailers_and_publisher_transcripts(
     assert transcripts["ep-1"]["text"] == "The publisher's own words. Exact and free."
     assert [(s["start"], s["end"]) for s in transcripts["ep-1"]["segments"]] == [(0.0, 2.0), (2.0, 4.0)]
     assert transcripts.get("ep-2") is None or transcripts["ep-2"]["status"] == "failed"
+    # with --fallback, the episode without a transcript is transcribed from its audio; ep-1 keeps the publisher's
+    assert (
+        main(["-w", str(workspace), "transcribe", "--backend", "captions", "--fallback", "faster-whisper"])
+        == 0
+    )
+    transcripts = {r["video_id"]: r for r in Store(workspace).current("transcripts").iter_rows(named=True)}
+    assert transcripts["ep-1"]["text"] == "The publisher's own words. Exact and free."
+    assert transcripts["ep-2"]["status"] == "ok" and "web server" in transcripts["ep-2"]["text"].lower()
 
     # trailers on request
     assert main(["-w", str(workspace), "collect", feed, "--episode-type", "all"]) == 0
