@@ -385,7 +385,9 @@ def test_upload_date_comes_from_pubdate(media_server: MediaServer) -> None:
     assert upload_date(listed(serve(media_server, "d.rss", rss(items)))["d"]) == date(2025, 1, 1)
 
 
-def test_an_enclosure_without_extension_is_typed_by_its_mime_type(media_server: MediaServer, clip: Path, tmp_path: Path) -> None:
+def test_an_enclosure_without_extension_is_typed_by_its_mime_type(
+    media_server: MediaServer, clip: Path, tmp_path: Path
+) -> None:
     """``download?id=1`` served as audio/mpeg: downloaded as mp3, converted to Opus."""
     shutil.copy(clip, media_server.root / "download")
     items = '<item><title>Q</title><guid>q</guid><enclosure url="download?id=1" type="audio/mpeg"/></item>'
