@@ -230,6 +230,15 @@ def test_paged_feed_is_followed_and_limit_stops_paging(media_server: MediaServer
     media_server.requests.clear()
     assert list(listed(url, limit=3)) == ["p1-1", "p1-2", "p2-1"]
     assert [p for _, p in media_server.requests] == ["/paged/page1.xml", "/paged/page2.xml"]
+    # a later page that fails ends the listing with what came before, and says so
+    media_server.status["paged/page3.xml"] = 500
+    listing = list_source(url, CollectOptions(**FAST))
+    assert len(listing) == 4 and len(listing.warnings) == 1
+    assert (
+        listing.warnings[0].startswith("feed page 3 could not be read (")
+        and "HTTP Error 500" in listing.warnings[0]
+    )
+    del media_server.status["paged/page3.xml"]
     # a page that points back to an earlier one ends the listing (no loop)
     serve(
         media_server, "paged/page3.xml", rss("", ns=ATOM, channel='<atom:link rel="next" href="page1.xml"/>')
