@@ -257,7 +257,7 @@ def _list_feed(
     warnings += [f"feed {s} (skipped)" for s in skipped[:MAX_SKIPPED_SHOWN]]
     if pages[-1].error:
         warnings.append(
-            f"feed page {len(pages) + 1} could not be read ({pages[-1].error}); listed {len(pages)}"
+            f"feed page {len(pages) + 1} could not be read ({pages[-1].error}); listed the first {len(pages)}"
         )
     if len(skipped) > MAX_SKIPPED_SHOWN:
         warnings.append(f"feed: {len(skipped) - MAX_SKIPPED_SHOWN} more items skipped")
