@@ -226,7 +226,9 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
 
     model = load_model(cfg, tokenizer, added, attn, dtype)
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    install_loss_forward(base)
+    from yc_train.kernels import apply_liger
+
+    install_loss_forward(base, linear_ce=apply_liger(base, cfg, torch.cuda.is_available(), warnings))
 
     micro, accum = int(cfg.micro_batch_size), int(cfg.gradient_accumulation_steps)
     spe = _steps_per_epoch(len(train_ds), micro, accum, _world_size())
