@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.train_models import lora_yml, tiny_model, write_rows
+from bench.gpu import assets
+from tests.support.train_models import lora_yml, write_rows
 from yc_train.config import load_config
 from yc_train.distributed import deepspeed_problems, engine_arguments, fsdp_arguments, load_deepspeed
 from yc_train.errors import TrainError
@@ -113,12 +114,14 @@ def test_engines_refuse_what_this_machine_cannot_run(tmp_path):
 # --- on a GPU: world size 1 through torchrun (the same code path as N GPUs) ---------------------------
 
 
-def _torchrun_train(tmp_path: Path, smollm2_dir: Path, **engine) -> dict:
-    model = tiny_model(tmp_path / "llama", "llama", smollm2_dir)
+def _torchrun_train(tmp_path: Path, **engine) -> dict:
+    model = assets.model_folder(tmp_path / "llama", "tiny", assets.word_tokenizer(tmp_path / "tok"))
+    assets.write_rows(tmp_path / "rows.jsonl", n=32, lo=16, hi=200)
     path = lora_yml(
         tmp_path,
         model,
-        write_rows(tmp_path / "rows.jsonl", n=16),
+        tmp_path / "rows.jsonl",
+        train_on_inputs=True,
         adapter=None,
         special_tokens=None,
         max_steps=6,
@@ -151,10 +154,9 @@ def _torchrun_train(tmp_path: Path, smollm2_dir: Path, **engine) -> dict:
 
 
 @pytest.mark.gpu
-def test_fsdp2_trains_on_one_gpu(tmp_path, smollm2_dir):
+def test_fsdp2_trains_on_one_gpu(tmp_path):
     summary = _torchrun_train(
         tmp_path,
-        smollm2_dir,
         fsdp_config={
             "fsdp_version": 2,
             "auto_wrap_policy": "TRANSFORMER_BASED_WRAP",
@@ -166,8 +168,8 @@ def test_fsdp2_trains_on_one_gpu(tmp_path, smollm2_dir):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", ["zero2.json", "zero3.json"])
-def test_deepspeed_zero_trains_on_one_gpu(tmp_path, smollm2_dir, name):
+def test_deepspeed_zero_trains_on_one_gpu(tmp_path, name):
     if importlib.util.find_spec("deepspeed") is None:
         pytest.skip("deepspeed is not installed")
-    summary = _torchrun_train(tmp_path, smollm2_dir, deepspeed=str(ROOT / "examples" / "deepspeed" / name))
+    summary = _torchrun_train(tmp_path, deepspeed=str(ROOT / "examples" / "deepspeed" / name))
     assert summary["steps"] == 6 and summary["last_loss"] < summary["first_loss"]
