@@ -2,8 +2,8 @@
 # The GPU path in one command (fits in 8 minutes on one H100/H200, needs no network):
 #   1. makes yc importable: `pip install --no-deps -e` of the packages (wheels from --wheels DIR first, for
 #      libraries the machine lacks), else the source folders on PYTHONPATH;
-#   2. runs the tests marked `gpu` (when pytest is installed);
-#   3. runs the training benchmark (bench/gpu/run.py) and writes bench/results/gpu.md.
+#   2. runs the training benchmark (bench/gpu/run.py) and writes bench/results/gpu.md;
+#   3. runs the tests marked `gpu` (when pytest is installed) in the time left.
 # Without a CUDA device, or with --dry, it checks the same pieces on a tiny CPU model and says that it
 # skipped the measurements (this is what `make test` runs).
 #
@@ -63,24 +63,23 @@ print(", ".join(f"{m} {'yes' if importlib.util.find_spec(m) else 'no'}" for m in
 EOF
 )"
 
-# 2. tests marked gpu
+# 2. benchmark first (the numbers matter most), then 3. the tests marked gpu with the time left
 GPU=$("$PY" -c "import torch; print(int(torch.cuda.is_available()))" 2>/dev/null || echo 0)
 RC=0
 if [ "$DRY" = 1 ] || [ "$GPU" != 1 ]; then
   step "dry run: no CUDA device (or --dry): the gpu tests and the measurements are skipped"
-  BENCH_ARGS=(--dry)
+  step "training benchmark (dry)"
+  timeout 300 "$PY" -m bench.gpu.run --dry || RC=1
 else
+  step "training benchmark"
+  timeout 330 "$PY" -m bench.gpu.run --budget-s $((300 - (SECONDS - START))) || RC=1
   if "$PY" -c "import pytest" 2>/dev/null; then
-    step "tests marked gpu"
-    timeout 180 "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/train || RC=1
+    LEFT=$((470 - (SECONDS - START)))
+    step "tests marked gpu (${LEFT} s left)"
+    timeout "$LEFT" "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/train/test_gpu_*.py || RC=1
   else
     step "pytest is not installed here: the gpu tests were skipped"
   fi
-  BENCH_ARGS=(--budget-s $((420 - (SECONDS - START))))
 fi
-
-# 3. benchmark
-step "training benchmark"
-timeout 460 "$PY" -m bench.gpu.run "${BENCH_ARGS[@]}" || RC=1
 step "done (exit $RC)"
 exit $RC
