@@ -7,18 +7,20 @@
 # Without a CUDA device, or with --dry, it checks the same pieces on a tiny CPU model and says that it
 # skipped the measurements (this is what `make test` runs).
 #
-# usage: scripts/gpu-check.sh [--dry] [--wheels DIR] [--python PY]
+# usage: scripts/gpu-check.sh [--dry] [--wheels DIR] [--python PY] [--whisper-model CT2_DIR]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 DRY=0
 WHEELS=""
+BENCH_EXTRA=()
 PY="${PYTHON:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry) DRY=1 ;;
     --wheels) WHEELS="$2"; shift ;;
     --python) PY="$2"; shift ;;
+    --whisper-model) BENCH_EXTRA=(--whisper-model "$2"); shift ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "gpu-check: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -69,10 +71,10 @@ RC=0
 if [ "$DRY" = 1 ] || [ "$GPU" != 1 ]; then
   step "dry run: no CUDA device (or --dry): the gpu tests and the measurements are skipped"
   step "training benchmark (dry)"
-  timeout 300 "$PY" -m bench.gpu.run --dry || RC=1
+  timeout 300 "$PY" -m bench.gpu.run --dry "${BENCH_EXTRA[@]}" || RC=1
 else
   step "training benchmark"
-  timeout 330 "$PY" -m bench.gpu.run --budget-s $((300 - (SECONDS - START))) || RC=1
+  timeout 330 "$PY" -m bench.gpu.run --budget-s $((250 - (SECONDS - START))) "${BENCH_EXTRA[@]}" || RC=1
   if "$PY" -c "import pytest" 2>/dev/null; then
     LEFT=$((470 - (SECONDS - START)))
     step "tests marked gpu (${LEFT} s left)"

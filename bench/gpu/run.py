@@ -6,7 +6,10 @@ in 60..1500, sequence_len 2048):
 
 - LoRA r16 all-linear on SmolLM2-135M (its architecture, random weights);
 - full fine-tune of a randomly initialised Llama-3.2-1B-shaped model;
-- QLoRA (nf4) of that 1B model (needs bitsandbytes).
+- QLoRA (nf4) of that 1B model (needs bitsandbytes);
+
+then transcription, yc's chunked float16 mode against faster-whisper's BatchedInferencePipeline (see
+``bench/gpu/transcribe.py``).
 
 Reported per arm: real tokens/s, MFU (model FLOPs of real tokens / the GPU's dense bf16 peak; 6N per token
 for full fine-tuning, 4N for LoRA, plus causal attention over each document), peak GPU memory, packing or
@@ -29,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.gpu import assets
+from bench.gpu import assets, transcribe
 from bench.gpu import train as train_arm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +142,27 @@ def run_workloads(dry: bool, env: dict[str, Any], budget_s: float) -> list[dict[
     return out
 
 
-def render(env: dict[str, Any], rows: list[dict[str, Any]], dry: bool, wall_s: float) -> str:
+def render_transcription(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "",
+        "## Transcription: yc chunked vs faster-whisper's BatchedInferencePipeline (same model, same clips)",
+        "",
+    ]
+    if "skipped" in rows[0]:
+        return [*lines, f"Skipped: {rows[0]['skipped']}."]
+    lines += [
+        f"{rows[0]['audio_s']} s of espeak-ng speech.",
+        "",
+        "| pipeline | wall s | RTF | WER |",
+        "|---|---:|---:|---:|",
+        *[f"| {r['pipeline']} | {r['wall_s']} | {r['rtf']} | {r['wer']:.3f} |" for r in rows],
+    ]
+    return lines
+
+
+def render(
+    env: dict[str, Any], rows: list[dict[str, Any]], dry: bool, wall_s: float, asr: list[dict[str, Any]]
+) -> str:
     head = "# GPU benchmark: yc vs a plain transformers Trainer + sdpa (padded to the longest in the batch)"
     lines = [head, ""]
     if dry:
@@ -167,6 +190,7 @@ def render(env: dict[str, Any], rows: list[dict[str, Any]], dry: bool, wall_s: f
             f"| {r['workload']} | {r['arm']} | {r['attn']} | {r['tokens_per_s']} | {mfu} | {r['peak_gb'] or 'n/a'} "
             f"| {r['efficiency']} | {loss} |"
         )
+    lines += render_transcription(asr)
     if dry:
         return "\n".join(lines) + "\n"
     lines += [
@@ -182,6 +206,11 @@ def render(env: dict[str, Any], rows: list[dict[str, Any]], dry: bool, wall_s: f
                 f"- {name}: yc {ratio:.2f}× the plain Trainer"
                 + (f", yc MFU {yc['mfu']:.1%}" if yc.get("mfu") else "")
             )
+    if "speedup" in asr[0]:
+        lines.append(
+            f"- transcription (goal ≥ 1.5× at equal WER): yc {asr[0]['speedup']:.2f}×, WER {asr[0]['wer']:.3f} vs "
+            f"{asr[1]['wer']:.3f}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -189,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.gpu.run", description=__doc__.splitlines()[0])
     parser.add_argument("--dry", action="store_true", help="check the pieces on CPU with a tiny model")
     parser.add_argument("--budget-s", type=float, default=330, help="time for all training arms")
+    parser.add_argument(
+        "--whisper-model", type=Path, help="CTranslate2 whisper folder (default: bundled tiny.en)"
+    )
     parser.add_argument(
         "--out", type=Path, help="results file (default bench/results/gpu.md, dry: bench/.work/gpu)"
     )
@@ -199,9 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     env = environment()
     rows = run_workloads(dry, env, ns.budget_s)
+    try:
+        asr = transcribe.run(dry, ns.whisper_model)
+    except Exception as err:  # a benchmark reports a failing piece and still writes the rest
+        asr = [{"pipeline": "transcription", "skipped": f"failed: {str(err)[:200]}"}]
     out = ns.out or (WORK / "dry.md" if dry else RESULT)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(env, rows, dry, time.monotonic() - t0))
+    out.write_text(render(env, rows, dry, time.monotonic() - t0, asr))
     print(out.read_text())
     if dry:
         print("dry run: no CUDA device, the GPU measurements were skipped")

@@ -49,3 +49,9 @@ def test_gpu_check_dry_run_checks_every_arm_and_says_it_measured_nothing():
         " yc_varlen " in line for line in table if "| yc |" in line
     )  # packing on CPU: per-document sdpa
     assert "Goals" not in out  # no speed claims from a dry run
+    # transcription: both pipelines ran the same clip with the bundled tiny.en and understood it
+    asr = [
+        line.split("|") for line in out.splitlines() if line.startswith(("| yc chunked", "| faster-whisper"))
+    ]
+    assert len(asr) == 2, out[-3000:]
+    assert all(float(cells[4]) <= 0.3 for cells in asr), asr
