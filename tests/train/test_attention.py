@@ -56,6 +56,13 @@ def test_a_named_flash_kernel_falls_back_with_a_warning_only_when_it_cannot_run(
     assert unpacked.name == "sdpa" and unpacked.warning
 
 
+def test_a_named_hub_kernel_runs_on_cuda_and_falls_back_elsewhere():
+    repo = "kernels-community/flash-attn3"
+    assert _choose(repo, explicit=True, flash=FLASH).name == repo
+    choice = _choose(repo, explicit=True, flash=NO_FLASH)
+    assert choice.name == "yc_varlen" and choice.warning.startswith(f"{repo} needs a CUDA GPU")
+
+
 def test_architectures_that_drop_packed_lengths_keep_sdpa():
     choice = _choose("sdpa", explicit=False, flash=FLASH, model_type="gpt2")
     assert choice.name == "sdpa" and "gpt2" in choice.reason

@@ -112,6 +112,14 @@ def choose_attention(
     fallback_why = (
         "per-document sdpa over the packed rows (yc_varlen)" if per_doc else "sdpa"
     ) + f", as {flash.impl} cannot run: {flash.why_not}"
+    if "/" in requested:  # a Hub kernel named by repo id: transformers loads it through `kernels` on a GPU
+        if flash.why_not != "no CUDA device":
+            return AttentionChoice(requested, f"{requested} from the kernel hub (asked for)")
+        return AttentionChoice(
+            fallback,
+            f"{fallback}: {fallback_why}",
+            f"{requested} needs a CUDA GPU; using {fallback} instead (speed only, same results)",
+        )
     if requested.startswith("flash_attention"):
         if flash.source:
             how = "; packed rows use its varlen path" if packing else ""

@@ -74,8 +74,9 @@ def resolve_attention(cfg: Any, model_type: str, packing: bool, warnings: list[s
             cfg.eager_attention,
         )
     )
-    if cfg.xformers_attention:
+    if cfg.xformers_attention or want == "xformers":
         warnings.append("xformers_attention: yc uses sdpa (same maths)")
+        want, explicit = "sdpa", False
     if want == "flex_attention" and not has_cuda():
         raise TrainError("flex_attention has no backward pass on CPU", "set attn_implementation: sdpa")
     flash_impl = want if want.startswith("flash_attention") else "flash_attention_2"
