@@ -64,3 +64,19 @@ def test_liger_kernels_apply_on_cuda_and_keep_the_loss(tmp_path, tiny, caplog):
     assert not [w for w in liger["warnings"] if "liger" in w.lower()]
     assert liger["first_loss"] == pytest.approx(plain["first_loss"], rel=2e-2)
     assert liger["last_loss"] < liger["first_loss"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bitsandbytes") is None, reason="bitsandbytes is not installed")
+def test_qlora_with_gradient_checkpointing_and_paged_adamw_trains_on_cuda(tmp_path, tiny):
+    summary = _run(
+        tmp_path,
+        tiny,
+        adapter="qlora",
+        load_in_4bit=True,
+        gradient_checkpointing=True,
+        optimizer="paged_adamw_8bit",
+        max_steps=8,
+        learning_rate=3e-3,
+    )
+    assert summary["precision"] == "bfloat16" and not [w for w in summary["warnings"] if "optimizer" in w]
+    assert summary["last_loss"] < summary["first_loss"]
