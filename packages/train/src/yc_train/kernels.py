@@ -68,13 +68,17 @@ def hub_kernel_cached(repo_id: str, cache_dir: str | Path | None = None) -> bool
 
 
 def find_flash_kernel(impl: str, cuda: bool, cache_dir: str | Path | None = None) -> FlashKernel:
-    """Where ``impl`` (flash_attention_2/3) would come from on this machine, without importing or downloading."""
+    """Where ``impl`` (flash_attention_2/3) would come from on this machine, without downloading anything."""
     if not cuda:
         return FlashKernel(impl, None, "no CUDA device")
     package = FLASH_PACKAGES.get(impl)
     if package is None:
         return FlashKernel(impl, None, f"yc does not know {impl}")
     if importlib.util.find_spec(package) is not None:
+        try:  # a build against another torch or CUDA is installed but cannot load
+            importlib.import_module(package)
+        except (ImportError, OSError) as err:
+            return FlashKernel(impl, None, f"{package} is installed but does not load ({str(err)[:120]})")
         return FlashKernel(impl, f"the {package} package")
     repo = HUB_FLASH_KERNELS[impl]
     if importlib.util.find_spec("kernels") is None:

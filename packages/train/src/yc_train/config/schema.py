@@ -177,7 +177,8 @@ class TrainConfig(ConfigModel):
     )
     attn_implementation: AttnImpl | None = Field(
         None,
-        description="Attention kernel: sdpa (default), eager, flash_attention_2, flash_attention_3, flex_attention.",
+        description="Attention kernel: sdpa, eager, flash_attention_2, flash_attention_3, flex_attention; unset: "
+        "yc picks (packing: flash varlen on CUDA when a flash kernel exists, else per-document sdpa).",
     )
     flash_attention: bool | None = Field(
         None, description="Legacy: true = attn_implementation flash_attention_2."
