@@ -69,6 +69,9 @@ def model_folder(folder: Path, shape: str, tokenizer_dir: Path) -> Path:
         model = LlamaForCausalLM(cfg).to(torch.bfloat16)
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
+    del model
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()  # the arms run in their own processes and need the memory
     return folder
 
 
