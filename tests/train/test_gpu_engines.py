@@ -94,6 +94,7 @@ def test_axolotl_fsdp2_keys_become_the_trainers_fsdp2_plugin(tmp_path):
     assert plugin["transformer_cls_names_to_wrap"] == "LlamaDecoderLayer"
     assert plugin["reshard_after_forward"] is True
     assert fsdp_arguments(None, None, None) == ("", None)
+    assert fsdp_arguments(None, {"fsdp_version": 1}, None) == (True, {"version": 1})
     assert fsdp_arguments(["full_shard", "auto_wrap"], None, None) == ("full_shard auto_wrap", {"version": 2})
 
 
