@@ -11,7 +11,8 @@ from yc_cli.commands import (
     status,
     train,
     transcribe,
+    ui,
 )
 
 # Order is the order of `yc --help`: the pipeline first, then the workspace views.
-COMMAND_MODULES = [collect, transcribe, curate, publish, train, infer, merge, evaluate, status, doctor]
+COMMAND_MODULES = [collect, transcribe, curate, publish, train, infer, merge, evaluate, status, doctor, ui]
