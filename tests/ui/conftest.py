@@ -187,3 +187,47 @@ def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("YC_UI_SCREENSHOTS") or tmp_path / "shots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def train_run(
+    root: Path, name: str, base_model: Path, data: Path, learning_rate: float, evaluate: bool
+) -> Path:
+    """A real tiny LoRA run with yc_train (metrics.jsonl, yc_config.yml) and, if asked, a real ``yc eval``."""
+    import yaml
+
+    from tests.support.train_models import lora_yml
+    from yc_train.config import load_config, save_resolved
+    from yc_train.evaluate.run import run_eval
+    from yc_train.recipe import train
+
+    work = root / f".{name}-work"
+    work.mkdir(parents=True)
+    path = lora_yml(
+        work, base_model, data, output_dir=str(root / "outputs" / name), learning_rate=learning_rate,
+        max_steps=6, warmup_steps=2, optimizer="adamw_torch", gradient_checkpointing=False,
+        flash_attention=None, bf16=False, evals_per_epoch=None, saves_per_epoch=None, val_set_size=0.25,
+        loss_watchdog_threshold=None, special_tokens=None,
+    )  # fmt: skip
+    cfg, _ = load_config(path)
+    save_resolved(cfg)
+    train(cfg)
+    if evaluate:
+        run_eval(cfg, limit=2, max_new_tokens=8, embeddings=False)
+    assert (
+        yaml.safe_load((root / "outputs" / name / "yc_config.yml").read_text())["learning_rate"]
+        == learning_rate
+    )
+    return root / "outputs" / name
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory, smollm2_dir) -> Path:
+    """A folder with two real training runs (different learning rates), the first with an eval report."""
+    from tests.support.train_models import tiny_model, write_rows
+
+    root = tmp_path_factory.mktemp("ui-runs")
+    base = tiny_model(root / ".tiny-llama", "llama", smollm2_dir)
+    data = write_rows(root / ".rows.jsonl", n=12)
+    train_run(root, "lr-high", base, data, 3e-3, evaluate=True)
+    train_run(root, "lr-low", base, data, 1e-4, evaluate=False)
+    return root

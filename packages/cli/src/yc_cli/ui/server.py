@@ -151,6 +151,7 @@ def build_app(
 
     routes = [
         Route("/", lambda request: RedirectResponse("/config")),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/api/info", info),
         Route("/api/config/files", config_files),
         Route("/api/config/schema", config_schema),

@@ -34,6 +34,12 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// Replace node's children; arrays are flattened and null / false children dropped.
+function put(node, ...children) {
+  node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+}
+
 function query(params) {
   const out = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -44,7 +50,7 @@ function query(params) {
 
 function showError(where, err) {
   const box = document.getElementById(where);
-  if (box) box.replaceChildren(el("div", { class: "error" }, String(err.message || err)));
+  if (box) put(box, el("div", { class: "error" }, String(err.message || err)));
 }
 
 function kvTable(row) {
@@ -56,7 +62,7 @@ function kvTable(row) {
 
 function nav(current) {
   const links = [["config", "Config"], ["dataset", "Dataset"], ["runs", "Runs"]];
-  document.getElementById("nav").replaceChildren(
+  put(document.getElementById("nav"), 
     el("span", { class: "brand" }, "yc ui"),
     ...links.map(([page, label]) =>
       el("a", { href: "/" + page, class: page === current ? "current" : "" }, label)),

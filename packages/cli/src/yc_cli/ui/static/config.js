@@ -68,7 +68,7 @@ function renderForm() {
   const onlySet = document.getElementById("only-set").checked;
   const form = document.getElementById("form");
   const focused = document.activeElement?.dataset?.key;
-  form.replaceChildren(...state.groups.map((group) => {
+  put(form, ...state.groups.map((group) => {
     const keys = group.keys.filter((key) => {
       const prop = state.schema.properties[key];
       if (text && !key.includes(text) && !(prop.description || "").toLowerCase().includes(text)) return false;
@@ -86,11 +86,11 @@ function renderCheck(result) {
   if (result.values) state.values = result.values;
   const box = document.getElementById("problems");
   if (result.values === null) state.problems = result.problems;
-  box.replaceChildren(result.problems.length
+  put(box, result.problems.length
     ? el("table", { class: "problems" }, el("tr", {}, el("th", {}, "key"), el("th", {}, "problem")),
         result.problems.map((p) => el("tr", {}, el("td", {}, el("code", {}, p[0])), el("td", {}, p[1]))))
     : el("div", { class: "ok" }, "ok: a valid config"));
-  document.getElementById("warnings").replaceChildren(
+  put(document.getElementById("warnings"), 
     ...result.warnings.map((w) => el("div", { class: "warning" }, "warning: " + w)));
   document.getElementById("status").textContent =
     result.problems.length ? `${result.problems.length} problem(s)` : "valid";
@@ -136,7 +136,7 @@ document.getElementById("save").addEventListener("click", async () => {
   try {
     const data = await api("/api/config/diff", { path, text: yamlBox.value });
     document.getElementById("diff-name").textContent = path + (data.exists ? "" : " (new file)");
-    document.getElementById("diff").replaceChildren(...(data.diff || "no changes").split("\n").map((line) =>
+    put(document.getElementById("diff"), ...(data.diff || "no changes").split("\n").map((line) =>
       el("div", { class: line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "" }, line)));
     dialog.showModal();
   } catch (err) { showError("problems", err); }
@@ -156,7 +156,7 @@ document.getElementById("confirm-save").addEventListener("click", async () => {
 
 async function loadFiles() {
   const data = await api("/api/config/files");
-  document.getElementById("file").replaceChildren(el("option", { value: "" }, "— choose a YAML file —"),
+  put(document.getElementById("file"), el("option", { value: "" }, "— choose a YAML file —"),
     data.files.map((f) => el("option", { value: f }, f)));
 }
 
@@ -167,7 +167,7 @@ async function loadFiles() {
       document.getElementById("editor").hidden = true;
       const box = document.getElementById("missing");
       box.hidden = false;
-      box.replaceChildren(el("div", { class: "error" },
+      put(box, el("div", { class: "error" },
         "The config editor needs yc's training package (yc-train), which is not installed. Install it with: ",
         el("code", {}, schema.install)));
       return;

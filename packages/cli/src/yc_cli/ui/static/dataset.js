@@ -5,7 +5,7 @@
 nav("dataset");
 const SIZE = 50;
 const $ = (id) => document.getElementById(id);
-let page = 1, pages = 1, histo = null;
+let page = 1, pages = 1, histo = null, asked = 0;
 
 function filters() {
   return { split: $("split").value, template: $("template").value, min_tokens: $("min-tokens").value,
@@ -13,12 +13,14 @@ function filters() {
 }
 
 async function loadPage() {
+  const mine = ++asked;  // a slower, older answer must not overwrite a newer one
   try {
     const data = await api("/api/examples/page?" + query({ ...filters(), page, size: SIZE }));
+    if (mine !== asked) return;
     page = data.page; pages = data.pages;
     $("page").value = page; $("pages").textContent = pages;
     $("summary").textContent = `${data.total.toLocaleString()} matching rows`;
-    $("rows").replaceChildren(
+    put($("rows"), 
       el("tr", {}, ["video_id", "chunk", "split", "template", "title", "n_tokens", "text"].map((h) => el("th", {}, h))),
       data.rows.map((r) => el("tr", { class: "row", "data-id": r.video_id, onclick: () => openExample(r.video_id, r.chunk) },
         el("td", {}, el("code", {}, r.video_id)), el("td", {}, r.chunk), el("td", {}, r.split), el("td", {}, r.template),
@@ -35,7 +37,7 @@ async function loadHistogram() {
 function drawHistogram() {
   if (!histo) return;
   const seq = Number($("seq-len").value) || null;
-  $("histogram").replaceChildren(histogram(histo.edges, histo.counts, seq, seq ? "sequence_len " + seq : ""));
+  put($("histogram"), histogram(histo.edges, histo.counts, seq, seq ? "sequence_len " + seq : ""));
   if (seq && histo.counts.length) {
     let over = 0;  // bins entirely above sequence_len (an estimate at bin resolution)
     histo.counts.forEach((n, i) => { if (histo.edges[i] >= seq) over += n; });
@@ -54,7 +56,7 @@ async function openExample(videoId, chunk) {
       ? el("details", {}, el("summary", {}, `messages (${ex.messages.length})`),
           ex.messages.map((m) => el("div", { class: "msg" }, el("b", {}, m.role + ": "), m.content)))
       : null;
-    $("detail").replaceChildren(
+    put($("detail"), 
       el("h3", {}, ex.meta.title || ex.video_id, " ", el("span", { class: "muted" }, `#${ex.chunk}`)),
       kvTable(ex.meta),
       el("div", { class: "example" },

@@ -6,10 +6,10 @@ const $ = (id) => document.getElementById(id);
 async function loadRuns() {
   const data = await api("/api/runs");
   if (!data.runs.length) {
-    $("runs").replaceChildren(el("tr", {}, el("td", {}, "no training runs found (folders with metrics.jsonl or yc_config.yml)")));
+    put($("runs"), el("tr", {}, el("td", {}, "no training runs found (folders with metrics.jsonl or yc_config.yml)")));
     return;
   }
-  $("runs").replaceChildren(
+  put($("runs"), 
     el("tr", {}, ["", "run", "folder", "steps", "eval", "modified"].map((h) => el("th", {}, h))),
     data.runs.map((r) => el("tr", { "data-run": r.id },
       el("td", {}, el("input", { type: "checkbox", class: "pick", value: r.id })),
@@ -45,7 +45,7 @@ async function openRun(id) {
     const run = await api("/api/run?" + query({ id }));
     const loss = [{ name: "train loss", points: run.curves.loss || [] }];
     if (run.curves.eval_loss) loss.push({ name: "eval loss", points: run.curves.eval_loss });
-    $("view").replaceChildren(
+    put($("view"), 
       el("h2", {}, run.name, " ", el("code", { class: "muted" }, id)),
       el("div", { class: "charts" }, el("div", { id: "loss-chart" }, lineChart(loss, "loss", "step")),
         el("div", { id: "lr-chart" }, lineChart([{ name: "learning rate", points: run.curves.learning_rate || [] }], "learning rate", "step"))),
@@ -58,12 +58,12 @@ async function openRun(id) {
 
 async function compare() {
   const ids = [...document.querySelectorAll(".pick:checked")].map((c) => c.value);
-  if (ids.length !== 2) { $("view").replaceChildren(el("div", { class: "error" }, "check exactly two runs")); return; }
+  if (ids.length !== 2) { put($("view"), el("div", { class: "error" }, "check exactly two runs")); return; }
   try {
     const [a, b] = await Promise.all(ids.map((id) => api("/api/run?" + query({ id }))));
     const diff = await api("/api/runs/diff?" + query({ a: ids[0], b: ids[1] }));
     const name = (run, id) => `${run.name} (${id})`;
-    $("view").replaceChildren(
+    put($("view"), 
       el("h2", {}, "Compare: ", name(a, ids[0]), " vs ", name(b, ids[1])),
       el("div", { class: "charts" },
         el("div", { id: "loss-chart" }, lineChart([{ name: "A " + a.name, points: a.curves.loss || [] },
