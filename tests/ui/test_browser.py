@@ -33,7 +33,7 @@ def test_config_edit_shows_an_error_then_clears_and_saves_with_comments(served, 
     expect(problem).to_contain_text("expected a number (got 'abc')")
     expect(page.locator('.field[data-key="learning_rate"]')).to_have_class("field bad")
     expect(page.locator("#status")).to_have_text("1 problem(s)")
-    page.screenshot(path=str(shots / "ui-config-error.png"), full_page=False)
+    page.screenshot(path=str(shots / "ui-config.png"), full_page=False)
 
     lr = page.locator('.field input[data-key="learning_rate"]')
     lr.fill("2e-4")
@@ -54,7 +54,7 @@ def test_config_edit_shows_an_error_then_clears_and_saves_with_comments(served, 
     expect(diff).to_contain_text("-learning_rate: 1e-3")
     expect(diff).to_contain_text("+learning_rate: 0.0002")
     page.click("#confirm-save")
-    expect(page.locator("#command")).to_have_text("yc train " + str((served.config_dir / "lora.yml")))
+    expect(page.locator("#command")).to_have_text("yc train " + str(served.config_dir / "lora.yml"))
     saved = (served.config_dir / "lora.yml").read_text()
     assert saved.startswith("# A small SmolLM2 LoRA") and "learning_rate: 0.0002" in saved
     assert "  - path: ./data/default # the workspace `yc curate` wrote" in saved
@@ -62,7 +62,7 @@ def test_config_edit_shows_an_error_then_clears_and_saves_with_comments(served, 
     page.reload()
     expect(page.locator("#yaml")).to_have_value(saved)
     expect(page.locator('.field input[data-key="learning_rate"]')).to_have_value("0.0002")
-    page.screenshot(path=str(shots / "ui-config.png"), full_page=False)
+    page.screenshot(path=str(shots / "ui-config-saved.png"))
     assert page.js_errors == []
 
 
@@ -81,6 +81,7 @@ def test_key_marks_are_shown_and_filter_the_form(ui_workspace, config_dir, page,
         badge = page.locator('.field[data-key="deepspeed"] .badge')
         expect(badge).to_have_text("refused")
         expect(page.locator('.field[data-key="learning_rate"] .badge')).to_have_text("honoured")
+        page.screenshot(path=str(shots / "ui-config-marks.png"))
         page.select_option("#mark-filter", "compatibility")
         expect(page.locator(".field")).to_have_count(1)
         expect(page.locator(".field")).to_have_attribute("data-key", "is_llama_derived_model")
@@ -179,7 +180,7 @@ def test_runs_show_curves_eval_and_compare_two(trained_runs, ui_workspace, page,
         expect(diff).to_contain_text("learning_rate: 0.003")
         expect(diff).to_contain_text("learning_rate: 0.0001")
         expect(diff.locator(".add")).not_to_have_count(0)
-        page.screenshot(path=str(shots / "ui-runs-compare.png"), full_page=True)
+        page.screenshot(path=str(shots / "ui-runs.png"))
         assert page.js_errors == []
     finally:
         uv.should_exit = True

@@ -93,4 +93,4 @@ def test_a_page_of_100k_rows_stays_fast(tmp_path, ui_workspace):
     took = time.perf_counter() - start
     assert got["total"] == 10
     assert page(store, Filters(), 1500, 50)["rows"][0]["video_id"].startswith("vid")
-    assert took < 3.0, took  # 0.1-0.3 s measured on this 2-core machine
+    assert took < 3.0, took  # 0.1-0.6 s measured on this 2-core machine

@@ -35,12 +35,11 @@ def ui(
         0, "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)."
     ),
 ) -> None:
-    """Start the local web app and print its URL; Ctrl-C stops it.
+    """Start the local web app on 127.0.0.1 and print its URL with the access token; Ctrl-C stops it.
 
-    Three pages: a config editor (form from yc's schema, live validation, comment-keeping save), the
-    dataset browser (the examples table, filters, search, token-length histogram) and the runs (loss and
-    learning-rate curves, resolved config, eval report; two runs compared). It listens on 127.0.0.1 only;
-    the random token in the URL is required for every request.
+    Config: a form from yc's schema, live validation, a save that keeps your comments.
+    Dataset: the examples table with filters, search and the token-length histogram.
+    Runs: loss and learning-rate curves, resolved config, eval report; two runs compared.
     """
     from yc_cli.errors import YcError
     from yc_cli.render import console

@@ -13,7 +13,7 @@ function svg(tag, attrs, text) {
 function fmt(v) {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(1);
-  return String(Number(v.toPrecision(3)));
+  return String(Number(v.toPrecision(4)));
 }
 
 function frame(width, height, pad, x0, x1, y0, y1, title) {
