@@ -133,3 +133,22 @@ def test_saving_keeps_the_file_mode_and_writes_atomically(served):
     assert r.status_code == 200 and r.json()["command"].startswith("yc train ")
     assert target.read_text() == "base_model: y\n" and (target.stat().st_mode & 0o777) == 0o640
     assert sorted(p.name for p in served.config_dir.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_symlink_inside_a_run_folder_does_not_lead_out(served):
+    secret = served.config_dir.parent / "secret.yml"
+    secret.write_text("api_key: hunter2\n")
+    run = served.config_dir / "outputs" / "evil"
+    run.mkdir(parents=True)
+    (run / "metrics.jsonl").write_text('{"step": 1, "loss": 2.0, "learning_rate": 0.001}\n')
+    (run / "yc_config.yml").symlink_to(secret)
+    with _client(served, headers={"X-YC-Token": served.token}) as c:
+        listed = [r["id"] for r in c.get("/api/runs").json()["runs"]]
+        assert "configs:outputs/evil" in listed
+        r = c.get("/api/run", params={"id": "configs:outputs/evil"})
+        assert r.status_code == 403 and "hunter2" not in r.text
+        d = c.get("/api/runs/diff", params={"a": "configs:outputs/evil", "b": "configs:outputs/evil"})
+        assert d.status_code == 403 and "hunter2" not in d.text
+        (run / "yc_config.yml").unlink()
+        ok = c.get("/api/run", params={"id": "configs:outputs/evil"}).json()
+    assert ok["curves"] == {"loss": [[1.0, 2.0]], "learning_rate": [[1.0, 0.001]]} and ok["config"] is None

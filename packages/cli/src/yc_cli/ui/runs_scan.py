@@ -51,23 +51,26 @@ def find_runs(sandbox: Sandbox, max_depth: int = 5) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda r: r["modified"], reverse=True)
 
 
-def run_folder(sandbox: Sandbox, run_id: str) -> Path:
-    """The folder of ``root:relative`` inside the sandbox (OutsideError otherwise)."""
+def run_file(sandbox: Sandbox, run_id: str, name: str = "") -> Path:
+    """``name`` inside the run folder ``root:relative``, resolved in the sandbox (OutsideError otherwise).
+
+    Each file is resolved on its own: a run folder inside the workspace may hold a symlink that leads out.
+    """
     root, _, rel = run_id.partition(":")
-    return sandbox.resolve(root, rel)
+    return sandbox.resolve(root, f"{rel}/{name}" if name else rel)
 
 
-def load_run(folder: Path) -> dict[str, Any]:
+def load_run(sandbox: Sandbox, run_id: str) -> dict[str, Any]:
     """Curves from ``metrics.jsonl``, the resolved config text, the eval report and generations side by side."""
-    config = folder / "yc_config.yml"
-    report = folder / "eval" / "report.json"
+    config = run_file(sandbox, run_id, "yc_config.yml")
+    report = run_file(sandbox, run_id, "eval/report.json")
     return {
-        "name": folder.name,
-        "curves": curves(folder / "metrics.jsonl"),
+        "name": run_file(sandbox, run_id).name,
+        "curves": curves(run_file(sandbox, run_id, "metrics.jsonl")),
         "config": config.read_text(encoding="utf-8") if config.is_file() else None,
         "eval": _finite(json.loads(report.read_text(encoding="utf-8"))) if report.is_file() else None,
         "metric_labels": _metric_labels(),
-        "generations": side_by_side(folder / "eval" / "generations.jsonl"),
+        "generations": side_by_side(run_file(sandbox, run_id, "eval/generations.jsonl")),
     }
 
 

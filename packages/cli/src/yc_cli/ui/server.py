@@ -77,7 +77,10 @@ def build_app(
 
     async def config_file(request: Request) -> Response:
         path = _yaml_path(sandbox, _param(request, "path"))
-        return JSONResponse({"path": _param(request, "path"), "text": path.read_text(encoding="utf-8")})
+        text = path.read_text(encoding="utf-8")
+        return JSONResponse(
+            {"path": _param(request, "path"), "text": text, "command": f"yc train {_shown(path)}"}
+        )
 
     async def config_values(request: Request) -> Response:
         path = _yaml_path(sandbox, _param(request, "path"))
@@ -136,15 +139,15 @@ def build_app(
         return JSONResponse({"runs": runs_scan.find_runs(sandbox)})
 
     async def run(request: Request) -> Response:
-        folder = runs_scan.run_folder(sandbox, _param(request, "id"))
-        if not folder.is_dir():
+        run_id = _param(request, "id")
+        if not runs_scan.run_file(sandbox, run_id).is_dir():
             return JSONResponse({"error": "no such run"}, status_code=404)
-        return JSONResponse(runs_scan.load_run(folder))
+        return JSONResponse(runs_scan.load_run(sandbox, run_id))
 
     async def runs_diff(request: Request) -> Response:
         texts = []
         for name in ("a", "b"):
-            config = runs_scan.run_folder(sandbox, _param(request, name)) / "yc_config.yml"
+            config = runs_scan.run_file(sandbox, _param(request, name), "yc_config.yml")
             texts.append(config.read_text(encoding="utf-8") if config.is_file() else "")
         diff = yaml_edit.unified_diff(texts[0], texts[1], "yc_config.yml")
         return JSONResponse({"diff": diff})

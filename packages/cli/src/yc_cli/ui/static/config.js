@@ -122,6 +122,7 @@ async function openFile(path) {
   document.getElementById("file").value = path;
   document.getElementById("save-path").value = path;
   yamlBox.value = data.text;
+  document.getElementById("command").textContent = data.command;
   renderCheck(await api("/api/config/check", { text: data.text }));
 }
 
