@@ -167,6 +167,9 @@ def test_runs_show_curves_eval_and_compare_two(trained_runs, ui_workspace, page,
         assert d.count("L") == 5  # six logged steps
         expect(page.locator("#lr-chart path.curve")).to_have_count(1)
         expect(page.locator("table.eval")).to_contain_text("held-out perplexity")
+        expect(page.locator("table.eval tr").first).to_contain_text(
+            "closer to creator"
+        )  # as `yc eval` prints
         expect(page.locator("table.gens tr")).to_have_count(3)  # header + two held-out examples
         expect(page.locator("pre.config")).to_contain_text("learning_rate: 0.003")
         page.screenshot(path=str(shots / "ui-run.png"), full_page=True)

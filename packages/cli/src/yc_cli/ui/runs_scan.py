@@ -63,12 +63,14 @@ def run_file(sandbox: Sandbox, run_id: str, name: str = "") -> Path:
 def load_run(sandbox: Sandbox, run_id: str) -> dict[str, Any]:
     """Curves from ``metrics.jsonl``, the resolved config text, the eval report and generations side by side."""
     config = run_file(sandbox, run_id, "yc_config.yml")
-    report = run_file(sandbox, run_id, "eval/report.json")
+    report_file = run_file(sandbox, run_id, "eval/report.json")
+    report = _finite(json.loads(report_file.read_text(encoding="utf-8"))) if report_file.is_file() else None
     return {
         "name": run_file(sandbox, run_id).name,
         "curves": curves(run_file(sandbox, run_id, "metrics.jsonl")),
         "config": config.read_text(encoding="utf-8") if config.is_file() else None,
-        "eval": _finite(json.loads(report.read_text(encoding="utf-8"))) if report.is_file() else None,
+        "eval": report,
+        "eval_table": eval_table(report) if report else None,
         "metric_labels": _metric_labels(),
         "generations": side_by_side(run_file(sandbox, run_id, "eval/generations.jsonl")),
     }
@@ -129,6 +131,18 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite(v) for v in value]
     return value
+
+
+def eval_table(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The table ``yc eval`` prints (metric, creator, base, fine-tuned, closer to creator), when yc_train is here."""
+    try:
+        from yc_train.evaluate.report import HEADER, rows
+    except ImportError:
+        return None
+    try:
+        return {"header": list(HEADER), "rows": rows(report)}
+    except (KeyError, TypeError):  # a report from another yc version: the page falls back to raw values
+        return None
 
 
 def _metric_labels() -> dict[str, str]:

@@ -18,7 +18,7 @@ async function loadRuns() {
       el("td", {}, r.has_eval ? "yes" : "—"), el("td", {}, new Date(r.modified * 1000).toLocaleString()))));
 }
 
-function evalSection(report, labels) {
+function evalSection(report, labels, table) {
   if (!report) return el("p", { class: "muted" }, "no eval report (run yc eval CONFIG)");
   const names = ["creator", "base", "fine-tuned"];
   const keys = Object.keys(labels).length ? Object.keys(labels) : Object.keys(report.models?.base || {});
@@ -26,9 +26,12 @@ function evalSection(report, labels) {
     values: Object.fromEntries(names.map((n) => [n, report.models?.[n]?.[k] ?? null])) }));
   return el("div", {},
     el("p", { class: "muted" }, `${report.examples} held-out examples (${report.held_out_rule})`),
-    el("table", { class: "rows eval" }, el("tr", {}, el("th", {}, "metric"), names.map((n) => el("th", {}, n))),
-      rows.map((r) => el("tr", {}, el("td", {}, r.label),
-        names.map((n) => el("td", { class: "num" }, typeof r.values[n] === "number" ? fmt(r.values[n]) : "—"))))),
+    table  // the table `yc eval` prints, with its "closer to creator" column
+      ? el("table", { class: "rows eval" }, el("tr", {}, table.header.map((h) => el("th", {}, h))),
+          table.rows.map((r) => el("tr", {}, r.map((cell, i) => el("td", { class: i ? "num" : "" }, cell)))))
+      : el("table", { class: "rows eval" }, el("tr", {}, el("th", {}, "metric"), names.map((n) => el("th", {}, n))),
+          rows.map((r) => el("tr", {}, el("td", {}, r.label),
+            names.map((n) => el("td", { class: "num" }, typeof r.values[n] === "number" ? fmt(r.values[n]) : "—"))))),
     barRows(rows, names));
 }
 
@@ -49,7 +52,7 @@ async function openRun(id) {
       el("h2", {}, run.name, " ", el("code", { class: "muted" }, id)),
       el("div", { class: "charts" }, el("div", { id: "loss-chart" }, lineChart(loss, "loss", "step")),
         el("div", { id: "lr-chart" }, lineChart([{ name: "learning rate", points: run.curves.learning_rate || [] }], "learning rate", "step"))),
-      el("h3", {}, "Eval report"), evalSection(run.eval, run.metric_labels),
+      el("h3", {}, "Eval report"), evalSection(run.eval, run.metric_labels, run.eval_table),
       generations(run.generations),
       el("details", { open: true }, el("summary", {}, "resolved config (yc_config.yml)"),
         el("pre", { class: "config" }, run.config ?? "no yc_config.yml in this folder")));
@@ -71,8 +74,8 @@ async function compare() {
         el("div", { id: "lr-chart" }, lineChart([{ name: "A " + a.name, points: a.curves.learning_rate || [] },
           { name: "B " + b.name, points: b.curves.learning_rate || [] }], "learning rate", "step"))),
       el("div", { class: "columns" },
-        el("section", {}, el("h3", {}, "A eval"), evalSection(a.eval, a.metric_labels)),
-        el("section", {}, el("h3", {}, "B eval"), evalSection(b.eval, b.metric_labels))),
+        el("section", {}, el("h3", {}, "A eval"), evalSection(a.eval, a.metric_labels, a.eval_table)),
+        el("section", {}, el("h3", {}, "B eval"), evalSection(b.eval, b.metric_labels, b.eval_table))),
       el("h3", {}, "Config differences (A → B)"),
       el("pre", { class: "diff", id: "config-diff" }, (diff.diff || "the resolved configs are the same").split("\n").map((line) =>
         el("div", { class: line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "" }, line))));
