@@ -7,9 +7,10 @@ import secrets
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,6 +22,9 @@ from yc_cli.store import Store
 from yc_cli.ui import config_check, dataset_query, runs_scan, yaml_edit
 from yc_cli.ui.guard import TokenGuard
 from yc_cli.ui.sandbox import OutsideError, Sandbox
+
+if TYPE_CHECKING:
+    import uvicorn
 
 STATIC = Path(__file__).parent / "static"
 PAGES = ("config", "dataset", "runs")
@@ -41,6 +45,9 @@ def build_app(
 ) -> Starlette:
     """The app over ``workspace`` (Delta tables, runs) and ``config_dir`` (YAML configs, runs).
 
+    Handlers that read tables or files are plain functions: Starlette runs them in its thread pool, so a
+    slow query never blocks the other requests of the page.
+
     ``schema`` gives the config's JSON Schema (default: yc_train's, as ``yc train schema`` prints it).
     """
     sandbox = Sandbox.of(workspace=workspace, configs=config_dir)
@@ -54,7 +61,7 @@ def build_app(
         html = (STATIC / f"{name}.html").read_text(encoding="utf-8")
         return HTMLResponse(html.replace("__TOKEN__", token), headers=_NO_STORE)
 
-    async def info(request: Request) -> Response:
+    def info(request: Request) -> Response:
         return JSONResponse(
             {
                 "workspace": str(sandbox.roots["workspace"]),
@@ -65,30 +72,30 @@ def build_app(
         )
 
     # -- config editor -------------------------------------------------------------------------
-    async def config_files(request: Request) -> Response:
+    def config_files(request: Request) -> Response:
         return JSONResponse({"files": _yaml_files(sandbox)})
 
-    async def config_schema(request: Request) -> Response:
+    def config_schema(request: Request) -> Response:
         if not config_check.available():
             return JSONResponse({"available": False, "install": config_check.INSTALL_HINT})
         full = get_schema()
         props = full.get("properties", {})
         return JSONResponse({"available": True, "schema": full, "groups": config_check.groups(props)})
 
-    async def config_file(request: Request) -> Response:
+    def config_file(request: Request) -> Response:
         path = _yaml_path(sandbox, _param(request, "path"))
         text = path.read_text(encoding="utf-8")
         return JSONResponse(
             {"path": _param(request, "path"), "text": text, "command": f"yc train {_shown(path)}"}
         )
 
-    async def config_values(request: Request) -> Response:
+    def config_values(request: Request) -> Response:
         path = _yaml_path(sandbox, _param(request, "path"))
         return JSONResponse({"values": yaml_edit.top_level(path.read_text(encoding="utf-8"))})
 
     async def config_check_text(request: Request) -> Response:
         body = await _body(request)
-        return JSONResponse(_checked(str(body.get("text", ""))))
+        return JSONResponse(await run_in_threadpool(_checked, str(body.get("text", ""))))
 
     async def config_set(request: Request) -> Response:
         body = await _body(request)
@@ -96,7 +103,7 @@ def build_app(
         if not key:
             raise BadRequest("no key given", "send {text, key, value}")
         text = yaml_edit.set_key(str(body.get("text", "")), key, body.get("value"))
-        return JSONResponse({"text": text, **_checked(text)})
+        return JSONResponse({"text": text, **(await run_in_threadpool(_checked, text))})
 
     async def config_diff(request: Request) -> Response:
         body = await _body(request)
@@ -115,36 +122,36 @@ def build_app(
         return JSONResponse({"saved": rel, "command": f"yc train {_shown(path)}"})
 
     # -- dataset browser -----------------------------------------------------------------------
-    async def examples_overview(request: Request) -> Response:
+    def examples_overview(request: Request) -> Response:
         return JSONResponse(dataset_query.overview(store))
 
-    async def examples_page(request: Request) -> Response:
+    def examples_page(request: Request) -> Response:
         size = min(max(_int(request, "size", 50) or 50, 1), 500)
         result = dataset_query.page(store, _filters(request), _int(request, "page", 1) or 1, size)
         return JSONResponse(_jsonable(result))
 
-    async def examples_histogram(request: Request) -> Response:
+    def examples_histogram(request: Request) -> Response:
         return JSONResponse(
             dataset_query.histogram(store, _filters(request), _int(request, "bins", 40) or 40)
         )
 
-    async def example_detail(request: Request) -> Response:
+    def example_detail(request: Request) -> Response:
         found = dataset_query.example(store, _param(request, "video_id"), _int(request, "chunk", 0) or 0)
         if found is None:
             return JSONResponse({"error": "no such example"}, status_code=404)
         return JSONResponse(_jsonable(found))
 
     # -- runs ------------------------------------------------------------------------------------
-    async def runs(request: Request) -> Response:
+    def runs(request: Request) -> Response:
         return JSONResponse({"runs": runs_scan.find_runs(sandbox)})
 
-    async def run(request: Request) -> Response:
+    def run(request: Request) -> Response:
         run_id = _param(request, "id")
         if not runs_scan.run_file(sandbox, run_id).is_dir():
             return JSONResponse({"error": "no such run"}, status_code=404)
         return JSONResponse(runs_scan.load_run(sandbox, run_id))
 
-    async def runs_diff(request: Request) -> Response:
+    def runs_diff(request: Request) -> Response:
         texts = []
         for name in ("a", "b"):
             config = runs_scan.run_file(sandbox, _param(request, name), "yc_config.yml")
@@ -316,10 +323,12 @@ def bind(port: int) -> socket.socket:
 
 
 def new_token() -> str:
+    """A random access token (192 bits, URL-safe)."""
     return secrets.token_urlsafe(24)
 
 
-def make_server(app: Starlette):  # -> uvicorn.Server
+def make_server(app: Starlette) -> uvicorn.Server:
+    """A uvicorn server for ``app``; run it with the socket from :func:`bind` (``server.run(sockets=[sock])``)."""
     import uvicorn
 
     return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
