@@ -13,6 +13,8 @@ from yc_train.config import json_schema
 
 TIMEOUT = 15_000
 
+pytestmark = pytest.mark.slow  # a real browser; the runs page needs real training runs
+
 
 @pytest.fixture(autouse=True)
 def _timeouts(page):

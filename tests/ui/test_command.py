@@ -10,8 +10,11 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from yc_cli.ui import server
+
+pytestmark = pytest.mark.slow  # yc ui in a subprocess
 
 
 def _start(*args: str, cwd) -> subprocess.Popen:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from yc_cli.ui.runs_scan import find_runs, load_run
 from yc_cli.ui.sandbox import Sandbox
+
+pytestmark = pytest.mark.slow  # real training runs
 
 
 def test_runs_are_found_under_every_root_once(trained_runs, tmp_path):
