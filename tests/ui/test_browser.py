@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import sys
 
+import polars as pl
 import pytest
 from playwright.sync_api import expect
 
@@ -122,6 +123,10 @@ def test_dataset_pages_filters_searches_and_escapes(served, page, shots):
     page.select_option("#seq-config", "lora.yml")
     expect(page.locator("#seq-len")).to_have_value("1024")
     expect(page.locator("#seq-marker")).to_have_count(1)
+    longer = pl.read_delta(str(served.workspace / "examples")).filter(pl.col("n_tokens") > 1024).height
+    expect(page.locator("#over")).to_have_text(
+        f"{longer:,} of 10,000 rows are longer than sequence_len 1024 (cut when training)"
+    )
     assert page.locator("#histogram rect.bar").count() > 10
     page.select_option("#split", "validation")
     expect(page.locator("#summary")).to_have_text("1,000 matching rows")

@@ -105,10 +105,10 @@ def snippet(text: str, query: str | None, width: int = 160) -> str:
     return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
 
 
-def histogram(store: Store, filters: Filters, bins: int = 40) -> dict[str, Any]:
-    """Token-length counts of the filtered rows in ``bins`` equal-width bins."""
+def histogram(store: Store, filters: Filters, bins: int = 40, mark: int | None = None) -> dict[str, Any]:
+    """Token-length counts of the filtered rows in ``bins`` equal-width bins; ``over``: rows longer than ``mark``."""
     scan = _scan(store)
-    empty = {"edges": [], "counts": [], "total": 0}
+    empty = {"edges": [], "counts": [], "total": 0, "over": 0}
     if scan is None:
         return empty
     tokens = scan.filter(filters.expr()).select("n_tokens").drop_nulls().collect().to_series()
@@ -121,7 +121,9 @@ def histogram(store: Store, filters: Filters, bins: int = 40) -> dict[str, Any]:
     dense = [0] * (int(index.max()) + 1)  # type: ignore[arg-type]
     for i, n in counts.iter_rows():
         dense[i] = int(n)
-    return {"edges": [low + i * width for i in range(len(dense) + 1)], "counts": dense, "total": len(tokens)}
+    over = int((tokens > mark).sum()) if mark is not None else None
+    edges = [low + i * width for i in range(len(dense) + 1)]
+    return {"edges": edges, "counts": dense, "total": len(tokens), "over": over}
 
 
 def segments(text: str | None) -> list[dict[str, str]]:

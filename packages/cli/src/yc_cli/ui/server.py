@@ -131,9 +131,8 @@ def build_app(
         return JSONResponse(_jsonable(result))
 
     def examples_histogram(request: Request) -> Response:
-        return JSONResponse(
-            dataset_query.histogram(store, _filters(request), _int(request, "bins", 40) or 40)
-        )
+        bins = min(max(_int(request, "bins", 40) or 40, 1), 200)
+        return JSONResponse(dataset_query.histogram(store, _filters(request), bins, _int(request, "mark")))
 
     def example_detail(request: Request) -> Response:
         found = dataset_query.example(store, _param(request, "video_id"), _int(request, "chunk", 0) or 0)

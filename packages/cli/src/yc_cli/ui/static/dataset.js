@@ -30,7 +30,7 @@ async function loadPage() {
 }
 
 async function loadHistogram() {
-  try { histo = await api("/api/examples/histogram?" + query(filters())); drawHistogram(); }
+  try { histo = await api("/api/examples/histogram?" + query({ ...filters(), mark: $("seq-len").value })); drawHistogram(); }
   catch (err) { showError("histogram", err); }
 }
 
@@ -38,10 +38,8 @@ function drawHistogram() {
   if (!histo) return;
   const seq = Number($("seq-len").value) || null;
   put($("histogram"), histogram(histo.edges, histo.counts, seq, seq ? "sequence_len " + seq : ""));
-  if (seq && histo.counts.length) {
-    let over = 0;  // bins entirely above sequence_len (an estimate at bin resolution)
-    histo.counts.forEach((n, i) => { if (histo.edges[i] >= seq) over += n; });
-    $("over").textContent = `${over.toLocaleString()} of ${histo.total.toLocaleString()} rows start above sequence_len ${seq} (they are cut when training)`;
+  if (seq && histo.counts.length && histo.over !== null) {
+    $("over").textContent = `${histo.over.toLocaleString()} of ${histo.total.toLocaleString()} rows are longer than sequence_len ${seq} (cut when training)`;
   } else { $("over").textContent = ""; }
 }
 
@@ -85,13 +83,13 @@ for (const id of ["split", "template", "min-tokens", "max-tokens", "search"]) {
 $("prev").addEventListener("click", () => { page -= 1; loadPage(); });
 $("next").addEventListener("click", () => { page += 1; loadPage(); });
 $("page").addEventListener("change", () => { page = Number($("page").value) || 1; loadPage(); });
-$("seq-len").addEventListener("input", drawHistogram);
+$("seq-len").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(loadHistogram, 250); });
 $("seq-config").addEventListener("change", async (e) => {
   if (!e.target.value) return;
   try {
     const data = await api("/api/config/values?" + query({ path: e.target.value }));
     $("seq-len").value = data.values.sequence_len ?? 2048;
-    drawHistogram();
+    loadHistogram();
   } catch (err) { showError("over", err); }
 });
 
