@@ -54,6 +54,7 @@ async function openExample(videoId, chunk) {
       ? el("details", {}, el("summary", {}, `messages (${ex.messages.length})`),
           ex.messages.map((m) => el("div", { class: "msg" }, el("b", {}, m.role + ": "), m.content)))
       : null;
+    $("detail").dataset.example = `${ex.video_id}#${ex.chunk}`;
     put($("detail"), 
       el("h3", {}, ex.meta.title || ex.video_id, " ", el("span", { class: "muted" }, `#${ex.chunk}`)),
       kvTable(ex.meta),
