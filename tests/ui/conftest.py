@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+# The system's Chromium (scripts/bootstrap.sh test installs it: apt on Debian, a Homebrew cask on macOS).
+_CHROMIUM_PATHS = ("/usr/bin/chromium", "/Applications/Chromium.app/Contents/MacOS/Chromium")
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> & </s> [INST]'
 WORDS = [
     "the",
@@ -150,15 +151,16 @@ def served(ui_workspace, config_dir) -> Iterator[Served]:
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by Playwright (nothing downloaded), with a fresh profile."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    found = shutil.which("chromium") or next((p for p in _CHROMIUM_PATHS if Path(p).exists()), None)
+    if found is None:
+        pytest.skip("needs the system's Chromium: scripts/bootstrap.sh test installs it")
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="yc-ui-chromium-")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile,
-            executable_path=str(CHROMIUM),
+            executable_path=found,
             headless=True,
             viewport={"width": 1400, "height": 1000},
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
