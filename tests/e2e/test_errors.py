@@ -129,7 +129,7 @@ def tmpfs(tmp_path: Path):
 def test_read_only_workspace(tmpfs) -> None:
     ws = tmpfs("ro,size=1m")
     assert_one_line_fix(
-        yc("-w", str(ws), "collect", str(SAMPLE)), "Read-only file system", "writable workspace"
+        yc("-w", str(ws), "collect", str(SAMPLE)), "read-only file system", "writable workspace"
     )
 
 

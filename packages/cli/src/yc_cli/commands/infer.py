@@ -48,14 +48,11 @@ def register(app: typer.Typer) -> None:
 
 def load_train_config(config: Path, sets: list[str] | None, **named: Any) -> Any:
     """The validated training config with overrides (named options given, then ``--set`` pairs)."""
-    from yc_cli.render import console
     from yc_train.config import load_config, parse_set_options
 
     overrides = {k: v for k, v in named.items() if v is not None}
     overrides.update(parse_set_options(sets))
-    cfg, warnings = load_config(config, overrides=overrides)
-    for note in warnings:
-        console.print(f"[yellow]warning:[/yellow] {note}")
+    cfg, _ = load_config(config, overrides=overrides)  # warnings: logged by yc_train, shown once
     return cfg
 
 
