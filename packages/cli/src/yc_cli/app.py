@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             rv = command.main(args=args, prog_name="yc", standalone_mode=False)
             code = rv if isinstance(rv, int) else 0
         except click_exc.UsageError as err:
+            if err.ctx is None:  # an error in the root's own options: still show the usage line
+                err.ctx = command.make_context("yc", [], resilient_parsing=True)
             err.show()  # Click's own: usage line, "Try 'yc X --help' for help.", the error; exit 2
             path = err.ctx.command_path if err.ctx is not None else "yc"
             _json_error(flags.json, "usage", err.format_message(), f"{path} --help", 2)

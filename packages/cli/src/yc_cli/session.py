@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 # Options of the root command that may also follow the subcommand: (names, takes a value).
 GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], bool], ...] = (
@@ -46,7 +47,8 @@ def hoist_globals(argv: list[str]) -> tuple[list[str], Flags]:
         taken = 0
         for names, valued in GLOBAL_OPTIONS:
             if arg in names:
-                taken = 2 if valued and i + 1 < len(argv) else 1
+                # a value-less one at the end stays put: Click then says it requires an argument
+                taken = (2 if i + 1 < len(argv) else 0) if valued else 1
             elif valued and any(
                 arg.startswith(f"{n}=") if n.startswith("--") else (arg.startswith(n) and len(arg) > len(n))
                 for n in names
@@ -131,7 +133,7 @@ def quiet_libraries(debug: bool = False) -> None:
 
 
 # -- Ctrl-C -----------------------------------------------------------------------------------------
-_state = {"interrupted": False, "said": False}
+_state: dict[str, Any] = {"interrupted": False, "said": False, "signals": 0}
 _lock = threading.Lock()
 
 
@@ -153,25 +155,49 @@ def _hard_exit() -> None:
     os._exit(130)
 
 
-def _on_sigint(signum: int, frame: object) -> None:
-    if _state["interrupted"]:  # a second Ctrl-C: stop now
+def _arm() -> None:
+    """One SIGINT: end the process in HARD_EXIT_S unless it ends first; a second one: now."""
+    with _lock:
+        _state["interrupted"] = True
+        _state["signals"] += 1
+        again = _state["signals"] > 1
+    if again:
         _hard_exit()
-    _state["interrupted"] = True
-    timer = threading.Timer(HARD_EXIT_S, _hard_exit)  # worker threads or C code may not unwind in time
+    timer = threading.Timer(HARD_EXIT_S, _hard_exit)
     timer.daemon = True
     timer.start()
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    _state["interrupted"] = True  # the watcher arms the timer
     raise KeyboardInterrupt
+
+
+def _watch(read_fd: int) -> None:
+    """Sees every SIGINT at once, even while the main thread is blocked in C code or a lock (Python
+    runs signal handlers only in the main thread, and only between bytecodes)."""
+    with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+        while data := pipe.read(64):
+            for _ in range(data.count(signal.SIGINT)):
+                _arm()
 
 
 @contextmanager
 def interrupts() -> Iterator[None]:
-    """Within: Ctrl-C raises KeyboardInterrupt and arms a timer that ends the process in 1.5 s."""
+    """Within: Ctrl-C raises KeyboardInterrupt in the main thread and ends the process within
+    HARD_EXIT_S even when the command cannot unwind (a thread blocked on the network, C code)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _state.update(interrupted=False, said=False)
+    _state.update(interrupted=False, said=False, signals=0)
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
     previous = signal.signal(signal.SIGINT, _on_sigint)
+    threading.Thread(target=_watch, args=(read_fd,), name="yc-sigint", daemon=True).start()
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(write_fd)  # the watcher reads EOF and ends
