@@ -95,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
             code = 130
         except KeyboardInterrupt:
             code = 130
+        except BrokenPipeError:  # `yc … | head`: the reader left; say nothing, like Click
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
         except BaseException as err:
             if isinstance(err, SystemExit):
                 return int(err.code or 0) if not isinstance(err.code, str) else 1
