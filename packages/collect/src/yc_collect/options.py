@@ -111,6 +111,7 @@ class CollectOptions:
     rate_limit: int | None = None  # bytes per second per download
     socket_timeout_s: float = 30.0
     cookies: Path | None = None
+    cookies_from_browser: str | None = None  # yt-dlp's BROWSER[+KEYRING][:PROFILE][::CONTAINER]
     extra_ytdlp: dict = field(default_factory=dict)  # passed to yt_dlp.YoutubeDL as-is (advanced)
 
     def problems(self) -> list[str]:
@@ -158,6 +159,13 @@ class CollectOptions:
             out.append("sample rate and channels must be positive")
         if self.cookies is not None and not Path(self.cookies).is_file():
             out.append(f"cookies file not found: {self.cookies}")
+        if self.cookies_from_browser is not None:
+            from yc_collect.js_runtime import cookies_from_browser
+
+            try:
+                cookies_from_browser(self.cookies_from_browser)
+            except ValueError as err:
+                out.append(f"cookies from browser: {err}")
         return out
 
     def validate(self) -> CollectOptions:

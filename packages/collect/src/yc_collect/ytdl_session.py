@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from yc_collect.js_runtime import cookies_from_browser, js_runtimes
 from yc_collect.options import CollectOptions
 
 log = logging.getLogger("yc_collect.ytdlp")
@@ -59,11 +60,14 @@ def base_params(options: CollectOptions, cookiefile: Path | None = None) -> dict
         "writeautomaticsub": False,
         "updatetime": False,
         "check_formats": False,
+        "js_runtimes": js_runtimes(),  # YouTube's challenges: PyPI's deno, by path (see js_runtime)
     }
     if options.rate_limit:
         params["ratelimit"] = options.rate_limit
     if cookiefile:
         params["cookiefile"] = str(cookiefile)
+    if options.cookies_from_browser:
+        params["cookiesfrombrowser"] = cookies_from_browser(options.cookies_from_browser)
     params.update(options.extra_ytdlp)
     return params
 

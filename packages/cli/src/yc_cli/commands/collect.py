@@ -63,6 +63,12 @@ def collect(
     cookies: Path = typer.Option(
         None, "--cookies", help="Netscape cookies.txt for members-only or age-restricted videos."
     ),
+    cookies_from_browser: str = typer.Option(
+        None,
+        "--cookies-from-browser",
+        help="Read cookies from a browser profile, as yt-dlp does: BROWSER[+KEYRING][:PROFILE][::CONTAINER] "
+        "(e.g. firefox, chrome:Profile 1). For age-gated videos or YouTube's bot check.",
+    ),
     timeout: float = typer.Option(30.0, "--timeout", help="Network timeout in seconds."),
     force: bool = typer.Option(False, "--force", help="Collect again videos that are already collected."),
     every: int = typer.Option(
@@ -84,6 +90,7 @@ def collect(
         limit=limit, since=since, until=until, min_duration=min_duration, max_duration=max_duration,
         match_title=match_title, shorts=shorts, streams=streams, audio=audio, captions=captions, lang=lang,
         workers=workers, retries=retries, sleep=sleep, rate_limit=rate_limit, cookies=cookies, timeout=timeout,
+        cookies_from_browser=cookies_from_browser,
     )  # fmt: skip
     st = state(ctx)
     store = writable(st)
@@ -129,6 +136,7 @@ def _options(**raw: Any) -> CollectOptions:
         sleep_s=raw["sleep"],
         rate_limit=parsed("rate_limit", parse_rate, "--rate-limit"),
         cookies=raw["cookies"],
+        cookies_from_browser=raw["cookies_from_browser"],
         socket_timeout_s=raw["timeout"],
     )
     problems += options.problems()
