@@ -73,6 +73,9 @@ for _module in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; render any error as at most two lines with a fix; return the exit code."""
     args, flags = hoist_globals(list(sys.argv[1:] if argv is None else argv))
+    render = sys.modules.get("yc_cli.render")
+    if render is not None:  # in-process callers (tests) run main more than once
+        render.printed_json = False
     quiet_libraries(debug=flags.debug)
     command = typer.main.get_command(app)
     with interrupts():
@@ -132,7 +135,9 @@ def _say_interrupted(as_json: bool) -> None:
 
 
 def _json_error(as_json: bool, kind: str, message: str, fix: str | None, code: int) -> None:
-    if not as_json:
+    """With --json: ``{"error": …}`` on stdout, unless the command already printed its JSON result."""
+    render = sys.modules.get("yc_cli.render")
+    if not as_json or getattr(render, "printed_json", False):
         return
     import json
 

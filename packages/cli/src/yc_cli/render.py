@@ -38,10 +38,15 @@ console = _console(stderr=True)  # progress, notes, warnings
 out = _console(stderr=False)  # results a user may pipe (tables, JSON)
 
 
+printed_json = False  # a result went to stdout: a later error adds no second JSON document
+
+
 def print_json(data: Any) -> None:
     """A result as JSON on stdout: plain text (no colours, no wrapping), one document."""
+    global printed_json
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+    printed_json = True
 
 
 def table_json(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Mapping[str, Any]]:
