@@ -224,3 +224,19 @@ def test_training_output_dir_of_the_user_is_refused_but_a_yc_run_resumes(tmp_pat
     assert (earlier / "yc_config.yml").is_file() and (
         earlier / "checkpoint-20" / "trainer_state.json"
     ).is_file()
+
+
+def test_infer_json_is_one_object_and_streams_nothing(smollm2_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "base.yml"
+    cfg.write_text(
+        f"base_model: {smollm2_dir}\ndatasets:\n  - path: {tmp_path}\n    type: completion\n"
+        f"output_dir: {tmp_path / 'out'}\nbf16: false\nnum_threads: 1\n"
+    )
+    prompt = "<|im_start|>user\nSay hello.<|im_end|>\n<|im_start|>assistant\n"
+    args = ("infer", str(cfg), "--base", "--prompt", prompt, "--max-new-tokens", "4", "--temperature", "0")
+    streamed = yc(*args)
+    shown = yc(*args, "--json")
+    assert streamed.returncode == shown.returncode == 0, shown.stderr
+    result = json.loads(shown.stdout)  # the whole stdout is one JSON document
+    assert result["text"] == streamed.stdout.removesuffix("\n") and 1 <= result["new_tokens"] <= 4
+    assert result["model"] == "base" and result["stopped_by"] in ("EOS", "max_new_tokens (4)")

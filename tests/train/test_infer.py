@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -90,12 +89,3 @@ def test_cli_infer_writes_like_the_creator(
     assert rc == 0, captured.err
     assert captured.out.strip().startswith(CATCHPHRASE.split(",")[0]), captured.out
     assert "model: adapter" in captured.err
-
-    # --json (anywhere on the line): one object, the same text, nothing streamed around it
-    rc = main(["infer", str(cfg_file), "--title", "Go in 100 seconds", "--summary", "A quick look at Go, a simple compiled language.",
-               "--max-new-tokens", "24", "--temperature", "0", "--json"])  # fmt: skip
-    shown = capfd.readouterr()
-    assert rc == 0, shown.err
-    result = json.loads(shown.out)
-    assert result["text"].strip() == captured.out.strip() and result["new_tokens"] <= 24
-    assert result["model"] == "adapter" and result["stopped_by"] in ("EOS", "max_new_tokens (24)")
