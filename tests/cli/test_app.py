@@ -109,15 +109,12 @@ def test_status_on_a_missing_workspace_names_the_fix(tmp_path: Path) -> None:
     assert "does not exist" in res.stderr and "yc collect SOURCE" in res.stderr
 
 
-def test_error_text_is_shown_literally_not_as_markup() -> None:
-    from rich.console import Console
-
-    from yc_cli.errors import explain
-    from yc_cli.render import errors_table
-
-    console = Console(record=True, width=200)
-    console.print(errors_table([explain(ValueError("template has [/INST] and [bold]"))]))
-    assert "[/INST] and [bold]" in console.export_text()
+def test_error_text_is_shown_literally_not_as_markup(tmp_path: Path) -> None:
+    odd = tmp_path / "[bold]ws[INST]"
+    odd.write_text("a file, not a folder")
+    res = subprocess.run([*YC, "-w", str(odd), "status"], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert res.stderr.splitlines()[0] == f"yc: error: workspace {odd} is a file, not a folder"
 
 
 def test_every_command_has_working_help(capsys) -> None:

@@ -86,6 +86,7 @@ def test_publish_workspace_examples(
     n_requests = len(fake_hub.requests)
     assert main([*ws, "publish", "me/fireship", "--max-shard-rows", "4", "--to", str(out)]) == 0
     local = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert json.loads(local.pop(".yc-output.json"))["files"] == sorted(local)  # yc's manifest of its files
     assert local == {k: v for k, v in files.items() if k != ".gitattributes"}
     assert main([*ws, "publish", "me/fireship", "--dry-run", "--private"]) == 0
     dry = capsys.readouterr().out

@@ -129,7 +129,7 @@ def tmpfs(tmp_path: Path):
 def test_read_only_workspace(tmpfs) -> None:
     ws = tmpfs("ro,size=1m")
     assert_one_line_fix(
-        yc("-w", str(ws), "collect", str(SAMPLE)), "Read-only file system", "writable workspace"
+        yc("-w", str(ws), "collect", str(SAMPLE)), "read-only file system", "writable workspace"
     )
 
 
@@ -156,3 +156,37 @@ def test_publish_without_a_token(tmp_path: Path) -> None:
         env=env,
     )
     assert_one_line_fix(res, "no Hugging Face token", "hf auth login")
+
+
+def test_refused_hub_token_is_two_lines(tmp_path: Path) -> None:
+    from tests.support.fake_hub import FakeHub
+    from tests.support.publish_data import build_workspace
+
+    ws = tmp_path / "ws"
+    build_workspace(ws, n=2)
+    refused = "hf_refused_token_0123456789"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "HUGGING_FACE_HUB_TOKEN")}
+    hub = FakeHub().start()
+    try:
+        env.update(
+            HF_ENDPOINT=hub.url,
+            HF_TOKEN=refused,
+            HF_HUB_OFFLINE="0",
+            HF_HUB_DISABLE_XET="1",
+            HF_HOME=str(tmp_path / "hf"),
+        )
+        res = subprocess.run(
+            [sys.executable, "-m", "yc_cli.app", "-w", str(ws), "publish", "me/data"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+    finally:
+        hub.stop()
+    assert res.returncode == 1
+    assert res.stderr.splitlines() == [
+        "yc: error: the Hub refused the token (401 Unauthorized) while creating the repository for me/data",
+        "fix: set HF_TOKEN to a write token from https://huggingface.co/settings/tokens, or run `hf auth login`",
+    ]
+    assert refused not in res.stdout + res.stderr

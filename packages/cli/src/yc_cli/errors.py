@@ -1,4 +1,5 @@
-"""One table mapping exceptions to a one-line message and a hint; tracebacks only with ``--debug``."""
+"""One table mapping exceptions to a one-line message and a hint (the fix); tracebacks only with
+``--debug``. :mod:`yc_cli.app` prints them as ``yc: error: …`` / ``fix: …``."""
 
 from __future__ import annotations
 
@@ -80,6 +81,24 @@ def explain(exc: BaseException) -> Explained:
             message,
             "install yc with its extras: uv sync --all-packages --all-extras (or pip install 'yc-cli[all]')",
         )
+    if isinstance(exc, NotADirectoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOTDIR):
+        return Explained(
+            "not a folder",
+            f"a file is in the way where yc needs a folder: {exc.filename or message}",
+            "check the path: --workspace and output options name folders, not files",
+        )
+    if isinstance(exc, TypeError) and "no loader for this environment" in str(exc):
+        return Explained(
+            "template",
+            "the template uses {% include %}, {% import %} or {% extends %}: a yc template is one file",
+            "paste the other template's text into this file (templates cannot load other files)",
+        )
+    if type(exc).__name__ == "PanicException":  # a Rust library (deltalake) gave up
+        return Explained(
+            "storage",
+            f"the table library stopped: {message}",
+            "check that the workspace is writable and has free space; --debug shows details",
+        )
     if isinstance(exc, PermissionError) or (
         isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES)
     ):
@@ -93,7 +112,5 @@ def explain(exc: BaseException) -> Explained:
     if isinstance(exc, FileNotFoundError):
         return Explained("not found", message, "check the path")
     if isinstance(exc, KeyboardInterrupt):
-        return Explained(
-            "interrupted", "stopped by the user", "rerun the same command: it resumes where it stopped"
-        )
+        return Explained("interrupted", "interrupted", "rerun the same command: it resumes where it stopped")
     return Explained(type(exc).__name__, message, "rerun with --debug for the full traceback")

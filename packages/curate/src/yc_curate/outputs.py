@@ -81,15 +81,21 @@ def staged_output(target: str | os.PathLike[str], overwrite: bool = False) -> It
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name or 'out'}.yc-", dir=target.parent))
     try:
         yield stage
-        _swap_in(stage, target)
+        _swap_in(stage, target, overwrite)
     finally:
         shutil.rmtree(stage, ignore_errors=True)  # yc's own staging folder, never the target
 
 
-def _swap_in(stage: Path, target: Path) -> None:
+def _swap_in(stage: Path, target: Path, overwrite: bool = False) -> None:
     mask = _umask()
     previous = (_owned(target) or set()) if target.is_dir() else set()
     new = [f for f in _relative_files(stage) if f != MANIFEST]
+    taken = [f for f in new if f not in previous and (target / f).exists()] if not overwrite else []
+    if taken:  # a file of the user's with the name of one of yc's, in a folder yc wrote before
+        raise OutputExistsError(
+            f"{target / taken[0]} is not yc's (not in {MANIFEST}) and would be replaced",
+            hint="move that file away, or pass --overwrite to replace it",
+        )
     if not target.exists():
         target.mkdir()
         os.chmod(target, 0o777 & ~mask)

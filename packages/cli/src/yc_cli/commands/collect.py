@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from yc_cli.context import state
+from yc_cli.context import state, writable
 
 if TYPE_CHECKING:
     from yc_collect import CollectOptions
@@ -81,15 +80,16 @@ def collect(
     every: int = typer.Option(
         8, "--every", help="Commit every N videos (a killed run loses at most N rows; files stay)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Collect a source into the `videos` table and `audio/` (incremental: only new videos are downloaded).
 
     Audio is stored as Opus, mono, 16 kHz, named by video id; captions (manual, else automatic) go into the row.
 
     Failed, members-only, upcoming and live videos are recorded with the reason and tried again next run. Exits non-zero only if nothing could be collected.
+
+    With --json the summary is printed as JSON on stdout.
     """
-    from yc_cli.render import console, out
+    from yc_cli.render import console, print_json
     from yc_cli.stages.collect import run
 
     options = _options(
@@ -98,11 +98,11 @@ def collect(
         workers=workers, retries=retries, sleep=sleep, rate_limit=rate_limit, cookies=cookies, timeout=timeout,
         cookies_from_browser=cookies_from_browser,
     )  # fmt: skip
-    summary = run(
-        state(ctx).store, source, options, force=force, every_rows=every, console=None if as_json else console
-    )
-    if as_json:
-        out.print_json(json.dumps(summary, default=str))
+    st = state(ctx)
+    store = writable(st)
+    summary = run(store, source, options, force=force, every_rows=every, console=None if st.json else console)
+    if st.json:
+        print_json(summary)
     if summary["ok"] == 0 and summary["known"] == 0:
         console.print(
             "[red]nothing could be collected[/red] (see the reasons above; rerun retries failed videos)"

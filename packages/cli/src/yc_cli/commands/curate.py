@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from yc_cli.context import state
+from yc_cli.context import state, writable
 
 
 def register(app: typer.Typer) -> None:
@@ -70,8 +70,24 @@ NEAR = typer.Option(
 )
 MAX_TOKENS = typer.Option(None, "--max-tokens", help="Longest example in tokens (see --long).")
 LONG = typer.Option("split", "--long", help="Over --max-tokens: split (chunks, same prompt) | drop.")
-VALIDATION = typer.Option(0.1, "--validation", help="Share of videos in the validation split.")
-TEST = typer.Option(0.0, "--test", help="Share of videos in the test split.")
+
+
+def _share(ctx: typer.Context, param: typer.CallbackParam, value: float) -> float:
+    """A split share: 0 <= share < 1, and validation + test < 1 (checked when the second one arrives)."""
+    if not 0.0 <= value < 1.0:
+        raise typer.BadParameter(f"{value:g} is not a share between 0 and 1 (e.g. 0.1 for 10 %)")
+    other = "test" if param.name == "validation" else "validation"
+    if other in ctx.params and ctx.params[other] + value >= 1.0:
+        raise typer.BadParameter(
+            f"--validation and --test add up to {ctx.params[other] + value:g}; they must leave some training data"
+        )
+    return value
+
+
+VALIDATION = typer.Option(
+    0.1, "--validation", callback=_share, help="Share of videos in the validation split (0 to <1)."
+)
+TEST = typer.Option(0.0, "--test", callback=_share, help="Share of videos in the test split (0 to <1).")
 SEED = typer.Option("yc", "--split-seed", help="Seed of the split assignment by video id.")
 
 
@@ -133,19 +149,21 @@ def curate(
 ) -> None:
     """Build the dataset: transcribe -> summarize -> render, running only what is missing.
 
-    Ends with a report: rows in/out per step, tokens, a token-length histogram (also saved as a PNG).
+    Ends with a report: rows in/out per step, tokens, a token-length histogram (also saved as a PNG);
+    with --json the report goes to stdout as JSON instead.
     """
-    from yc_cli.render import console
+    from yc_cli.render import console, print_json
     from yc_cli.stages.curate import run
 
     st = state(ctx)
+    store = writable(st)
     transcribe = (
         None
         if skip_transcribe
         else {"backend": backend, "model": model, "device": device, "threads": threads}
     )
-    run(
-        st.store,
+    result = run(
+        store,
         transcribe=transcribe,
         summarize=_summ_opts(
             summarizer,
@@ -176,8 +194,10 @@ def curate(
             split_seed,
             force,
         ),
-        console=console,
+        console=None if st.json else console,
     )
+    if st.json:
+        print_json(result)
 
 
 def summarize(
@@ -195,10 +215,11 @@ def summarize(
     limit: int = typer.Option(None, "--limit", help="Summarise at most N videos."),
 ) -> None:
     """Summarise transcripts into the `summaries` table (one or two sentences per video; incremental)."""
-    from yc_cli.render import console
+    from yc_cli.render import console, print_json
     from yc_cli.stages.summarize import run
 
     st = state(ctx)
+    store = writable(st)
     opts = _summ_opts(
         summarizer,
         summary_model,
@@ -211,7 +232,9 @@ def summarize(
         threads,
         force,
     )
-    run(st.store, limit=limit, console=console, **opts)
+    result = run(store, limit=limit, console=None if st.json else console, **opts)
+    if st.json:
+        print_json(result)
 
 
 def render(
@@ -238,14 +261,14 @@ def render(
     force: bool = typer.Option(False, "--force", help="Render every example again."),
 ) -> None:
     """Render examples (`examples` table) from transcripts and summaries with a prompt template."""
-    from yc_cli.render import console
+    from yc_cli.render import console, print_json
     from yc_cli.stages.render import run
 
     st = state(ctx)
-    run(
-        st.store,
+    result = run(
+        writable(st),
         summary_backend=summarizer,
-        console=console,
+        console=None if st.json else console,
         **_render_opts(
             template,
             persona,
@@ -264,3 +287,5 @@ def render(
             force,
         ),
     )
+    if st.json:
+        print_json(result)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 
 import typer
@@ -34,21 +33,21 @@ def doctor(
         help="Stage(s) to hold the machine to: collect, curate, publish, train (default: collect, curate, "
         "and train when yc-train is installed).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Check this machine: Python, ffmpeg, yt-dlp's YouTube solver, torch and GPUs, optional accelerators,
     the Hub token (set or not, never its value) and free space. Each missing piece comes with the command
-    that installs it; exits 1 when a stage asked for (--for) is missing something it needs."""
+    that installs it; exits 1 when a stage asked for (--for) is missing something it needs. With --json the
+    checks go to stdout as JSON."""
     from yc_cli.doctor import default_stages, run_checks
     from yc_cli.errors import YcError
-    from yc_cli.render import out, table
+    from yc_cli.render import out, print_json, table
 
     stages = tuple(s.value for s in for_) if for_ else default_stages()
-    checks = run_checks(state(ctx).workspace)
+    st = state(ctx)
+    checks = run_checks(st.workspace)
     failing = [c for c in checks if c.fails(stages)]
-    if as_json:
-        payload = {"stages": list(stages), "ok": not failing, "checks": [c.as_dict() for c in checks]}
-        out.print_json(json.dumps(payload))
+    if st.json:
+        print_json({"stages": list(stages), "ok": not failing, "checks": [c.as_dict() for c in checks]})
     else:
         rows = [
             (

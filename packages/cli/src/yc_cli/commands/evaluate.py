@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 def evaluate(
+    ctx: typer.Context,
     config: Path = CONFIG_ARG,
     lora_model_dir: Path | None = LORA_OPT,
     merged: bool = MERGED_OPT,
@@ -35,7 +36,6 @@ def evaluate(
     ),
     no_embeddings: bool = typer.Option(False, "--no-embeddings", help="Skip the MiniLM similarity."),
     dtype: str | None = DTYPE_OPT,
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
     sets: list[str] | None = SET_OPT,
 ) -> None:
     """Compare the base and the fine-tuned model on held-out examples (never trained on).
@@ -43,8 +43,10 @@ def evaluate(
     Perplexity of the creator's real transcripts (completion tokens only), and generations from the
     held-out titles + summaries scored for pacing, vocabulary, function words, the creator's recurring
     phrases and embedding similarity. Writes report.json / report.md / chart.png / generations.jsonl.
+    With --json the report goes to stdout as JSON.
     """
     from yc_cli.commands.infer import load_train_config
+    from yc_cli.context import state
     from yc_cli.render import console, out, table
     from yc_train.evaluate import report as report_mod
     from yc_train.evaluate.run import run_eval
@@ -56,7 +58,7 @@ def evaluate(
             temperature=temperature, top_p=top_p, seed=seed, out_dir=out_dir, dtype=dtype,
             embeddings=not no_embeddings, on_step=lambda model, step: status.update(f"{model}: {step}"),
         )  # fmt: skip
-    if as_json:
+    if state(ctx).json:
         typer.echo(json.dumps(report_mod._no_nan(result), indent=2, default=str))
         return
     title = f"yc eval: {result['examples']} held-out examples ({result['held_out_rule']})"

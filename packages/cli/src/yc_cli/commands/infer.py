@@ -48,18 +48,16 @@ def register(app: typer.Typer) -> None:
 
 def load_train_config(config: Path, sets: list[str] | None, **named: Any) -> Any:
     """The validated training config with overrides (named options given, then ``--set`` pairs)."""
-    from yc_cli.render import console
     from yc_train.config import load_config, parse_set_options
 
     overrides = {k: v for k, v in named.items() if v is not None}
     overrides.update(parse_set_options(sets))
-    cfg, warnings = load_config(config, overrides=overrides)
-    for note in warnings:
-        console.print(f"[yellow]warning:[/yellow] {note}")
+    cfg, _ = load_config(config, overrides=overrides)  # warnings: logged by yc_train, shown once
     return cfg
 
 
 def infer(
+    ctx: typer.Context,
     config: Path = CONFIG_ARG,
     title: str | None = typer.Option(None, "--title", "-t", help="Video title ('-' reads it from stdin)."),
     summary: str | None = typer.Option(None, "--summary", "-s", help="Short summary of the video."),
@@ -84,11 +82,14 @@ def infer(
     The prompt is rendered with the template the dataset used (yc_template.json in output_dir, or the
     workspace's template.json), tokens stream to the terminal and generation stops at EOS. Without
     --title / --prompt and with a terminal on stdin it runs an interactive loop; with a pipe it reads the
-    prompt from stdin.
+    prompt from stdin. With --json nothing streams: one JSON object per generation (text, tokens, stop).
     """
+    from yc_cli.context import state
     from yc_cli.errors import YcError
-    from yc_cli.render import console
+    from yc_cli.render import console, print_json
     from yc_train.infer import build_prompt, generate, load_from_config
+
+    as_json = state(ctx).json
 
     cfg = load_train_config(config, sets)
     seed = seed if seed is not None else int(getattr(cfg, "seed", None) or 42)
@@ -111,12 +112,16 @@ def infer(
         result = generate(
             loaded, text, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed,
             parse_special=raw,
-            on_text=lambda s: (sys.stdout.write(s), sys.stdout.flush()),
+            on_text=None if as_json else lambda s: (sys.stdout.write(s), sys.stdout.flush()),
         )  # fmt: skip
-        sys.stdout.write("\n")
-        sys.stdout.flush()
         why = "EOS" if result.stopped_by_eos else f"max_new_tokens ({max_new_tokens})"
         rate = result.new_tokens / result.seconds if result.seconds else 0.0
+        if as_json:
+            print_json({"text": result.text, "new_tokens": result.new_tokens, "prompt_tokens": result.prompt_tokens,
+                        "tokens_per_s": round(rate, 2), "stopped_by": why, "model": loaded.kind})  # fmt: skip
+            return
+        sys.stdout.write("\n")
+        sys.stdout.flush()
         console.print(f"[dim]{result.new_tokens} tokens, {rate:.1f} tokens/s, stopped at {why}[/dim]")
 
     if prompt is not None:

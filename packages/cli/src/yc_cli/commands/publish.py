@@ -23,7 +23,16 @@ def publish(
     version: int | None = typer.Option(
         None, "--version", help="Version of the examples table (default: latest)."
     ),
-    to: Path | None = typer.Option(None, "--to", help="Write the files to this folder instead of uploading."),
+    to: Path | None = typer.Option(
+        None,
+        "--to",
+        help="Write the files to this folder instead of uploading (a new or empty folder, or one yc wrote).",
+    ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="With --to: write into a non-empty folder yc did not create (only yc's file names are replaced).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be uploaded; upload nothing."),
     private: bool = typer.Option(False, "--private", help="Create the repository as private."),
     revision: str | None = typer.Option(
@@ -46,7 +55,7 @@ def publish(
     """Publish the examples table (or a trained model) to the Hugging Face Hub.
 
     The token comes from HF_TOKEN or your saved login (hf auth login); it is never written anywhere.
-    Re-publishing an unchanged version makes no new commit.
+    Re-publishing an unchanged version makes no new commit. With --json the summary goes to stdout as JSON.
     """
     from yc_cli.errors import YcError
     from yc_cli.render import console
@@ -65,6 +74,7 @@ def publish(
             workspace=st.workspace,
             merged=True if merged else None,
             to_dir=to,
+            overwrite=overwrite,
             dry_run=dry_run,
             private=private,
             revision=revision,
@@ -81,6 +91,7 @@ def publish(
             repo_id,
             version=version,
             to_dir=to,
+            overwrite=overwrite,
             dry_run=dry_run,
             private=private,
             revision=revision,
@@ -90,6 +101,11 @@ def publish(
             max_shard_bytes=int(max_shard_mb * 2**20),
             console=console,
         )
+    if st.json:
+        from yc_cli.render import print_json
+
+        print_json(summary)
+        return
     _show(summary)
 
 

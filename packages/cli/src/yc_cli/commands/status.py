@@ -17,11 +17,13 @@ def register(app: typer.Typer) -> None:
     app.command("log")(log_)
 
 
-def status(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")
-) -> None:
-    """Show each table's version, rows, last commit and lineage (which input version it was built from)."""
+def status(ctx: typer.Context) -> None:
+    """Show each table's version, rows, last commit and lineage (which input version it was built from).
+
+    With --json: the same as JSON on stdout.
+    """
     st = state(ctx)
+    as_json = st.json
     if not st.workspace.is_dir():
         raise YcError(
             f"workspace {st.workspace} does not exist",
@@ -72,11 +74,14 @@ def _show_published(published: list[dict]) -> None:
 def log_(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Table: videos, transcripts, summaries or examples."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """List a table's versions, newest first: when, what stage, rows written, parameters, inputs."""
-    history = state(ctx).store.history(name)
-    if as_json:
+    """List a table's versions, newest first: when, what stage, rows written, parameters, inputs.
+
+    With --json: the same as JSON on stdout.
+    """
+    st = state(ctx)
+    history = st.store.history(name)
+    if st.json:
         out.print_json(json.dumps(history))
         return
     out.print(

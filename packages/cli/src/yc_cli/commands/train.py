@@ -84,24 +84,41 @@ def _overrides(sets: list[str] | None, **named: Any) -> dict[str, Any]:
 
 
 def _load(config: Path, overrides: dict[str, Any], strict: bool) -> TrainConfig:
-    """Load + validate; warnings in yellow; every problem as one table row, then exit 1."""
-    from yc_cli.render import console, table
+    """Load + validate. Warnings are logged by yc_train (shown once as ``warning: config: …``); every
+    problem goes into one ConfigError (``yc: error: N problem(s) in the config: key: problem; …``)."""
+    from yc_cli.render import console
     from yc_train.config import load_config
     from yc_train.errors import ConfigError
 
     try:
-        cfg, warnings = load_config(config, overrides=overrides, strict=strict)
+        cfg, _ = load_config(config, overrides=overrides, strict=strict)
     except ConfigError as err:
-        for note in getattr(err, "warnings", []):
-            console.print(f"[yellow]warning:[/yellow] {note}")
-        console.print(
-            table(f"yc: {len(err.problems)} problem(s) in {config}", ["key", "problem"], err.problems)
-        )
-        console.print(f"[green]fix:[/green] {err.hint}")
-        raise typer.Exit(1) from err
-    for note in warnings:
-        console.print(f"[yellow]warning:[/yellow] {note}")
+        for note in getattr(err, "warnings", []):  # not logged when the config fails
+            console.print(f"warning: config: {note}", markup=False, highlight=False)
+        raise
     return cfg
+
+
+def check_output_dir(folder: Path, overwrite: bool) -> None:
+    """Refuse to train into a non-empty folder that no yc run wrote (its files are the user's).
+
+    A yc run leaves ``yc_config.yml`` (and ``checkpoint-*`` folders), so resuming keeps working.
+    """
+    from yc_cli.errors import YcError
+
+    if overwrite or not folder.exists():
+        return
+    if not folder.is_dir():
+        raise YcError(f"output_dir {folder} is a file, not a folder", "set output_dir to a folder path")
+    entries = list(folder.iterdir())
+    ours = (folder / "yc_config.yml").is_file() or any(
+        p.is_dir() and p.name.startswith("checkpoint-") for p in entries
+    )
+    if entries and not ours:
+        raise YcError(
+            f"output_dir {folder} is not empty and was not written by yc",
+            "choose a new or empty folder (--output-dir DIR), or pass --overwrite to train into it anyway",
+        )
 
 
 def summary_rows(cfg: TrainConfig) -> list[tuple[str, str]]:
@@ -138,8 +155,15 @@ def summary_rows(cfg: TrainConfig) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
+def _json(ctx: typer.Context) -> bool:
+    from yc_cli.context import state
+
+    return state(ctx).json
+
+
 @train_app.command("run", epilog=EXAMPLES)
 def run(
+    ctx: typer.Context,
     config: Path = _CONFIG,
     learning_rate: float | None = typer.Option(
         None, "--learning-rate", "--lr", help="Override learning_rate."
@@ -159,9 +183,19 @@ def run(
     num_processes: int = typer.Option(
         1, "--num-processes", min=1, help="Data-parallel processes (> 1 launches DDP)."
     ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Train into an output_dir that holds files yc did not write (refused otherwise).",
+    ),
 ) -> None:
-    """Validate CONFIG, save the resolved config in output_dir (yc_config.yml), then train."""
-    from yc_cli.render import console, out, table
+    """Validate CONFIG, save the resolved config in output_dir (yc_config.yml), then train.
+
+    An output_dir from an earlier yc run is reused (resume_from_checkpoint / auto_resume_from_checkpoints
+    continue it); a non-empty folder yc did not write is refused unless --overwrite. With --json the
+    result goes to stdout as JSON.
+    """
+    from yc_cli.render import console, out, print_json, table
     from yc_train.config import save_resolved
 
     overrides = _overrides(
@@ -169,6 +203,8 @@ def run(
         micro_batch_size=micro_batch_size, base_model=base_model, output_dir=output_dir, num_threads=num_threads,
     )  # fmt: skip
     cfg = _load(config, overrides, strict)
+    if os.environ.get("RANK", "0") == "0":
+        check_output_dir(Path(cfg.output_dir), overwrite)
     console.print(table(f"yc train {config}", ["setting", "value"], summary_rows(cfg)))
     if os.environ.get("RANK", "0") == "0":  # under a DDP launcher only rank 0 writes it
         saved = save_resolved(cfg)
@@ -178,23 +214,28 @@ def run(
     else:
         train = _import("yc_train.recipe", "train")
         result = train(cfg, console=console)
-    if isinstance(result, dict) and result:
+    if _json(ctx):
+        print_json(result if isinstance(result, dict) else {})
+    elif isinstance(result, dict) and result:
         out.print(table("yc train: result", ["metric", "value"], _result_rows(result)))
 
 
 @train_app.command("validate", epilog=EXAMPLES)
 def validate(
+    ctx: typer.Context,
     config: Path = _CONFIG,
     sets: list[str] | None = _SET,
     strict: bool = _STRICT,
     show: bool = typer.Option(False, "--show", help="Print the resolved config as YAML on stdout."),
 ) -> None:
     """Check CONFIG without training: every problem at once, with its key path."""
-    from yc_cli.render import console, out, table
+    from yc_cli.render import console, out, print_json, table
 
     cfg = _load(config, _overrides(sets), strict)
     if show:
         typer.echo(cfg.to_yaml(), nl=False)
+    elif _json(ctx):
+        print_json(dict(summary_rows(cfg)))
     else:
         out.print(table(f"yc train validate {config}", ["setting", "value"], summary_rows(cfg)))
     console.print(f"[green]ok:[/green] {config} is a valid config")
@@ -226,16 +267,20 @@ def schema(
 
 
 def preprocess(
+    ctx: typer.Context,
     config: Path = _CONFIG,
     sets: list[str] | None = _SET,
     strict: bool = _STRICT,
 ) -> None:
     """Tokenize (and pack) CONFIG's datasets into dataset_prepared_path without training; print the stats."""
-    from yc_cli.render import out, table
+    from yc_cli.render import out, print_json, table
 
     cfg = _load(config, _overrides(sets), strict)
     prepare = _import("yc_train.data", "prepare")
     stats = prepare(cfg)
+    if _json(ctx):
+        print_json(stats or {})
+        return
     out.print(table(f"yc preprocess {config}", ["stat", "value"], _result_rows(stats or {})))
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
 
-from yc_cli.context import state
+from yc_cli.context import state, writable
 
 
 def register(app: typer.Typer) -> None:
@@ -65,9 +66,11 @@ def transcribe(
 ) -> None:
     """Transcribe collected videos into the `transcripts` table (incremental; --force redoes).
 
-    Shows progress in audio hours with the real-time factor (RTF) and a summary at the end.
+    Shows progress in audio hours with the real-time factor (RTF) and a summary at the end (with --json:
+    the summary as JSON on stdout). With FILES, one JSON line per file; exit 1 if any file failed.
     """
-    from yc_cli.render import console, out
+    from yc_cli.errors import YcError
+    from yc_cli.render import console, print_json
 
     options = {
         "fallback": fallback,
@@ -85,25 +88,40 @@ def transcribe(
         from yc_cli.stages.transcribe import backend_options
         from yc_curate.transcribe import AudioItem, get_transcriber, transcribe_files
 
+        missing = [f for f in files if not f.is_file()]
+        if missing:  # before loading a model
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise YcError(f"audio file not found: {missing[0]}{more}", "check the path of each audio file")
         opts = backend_options(backend, summarize=summarize or None, **options)
         tr = get_transcriber(backend, model=model, **opts)
+        failed = []
         for row in transcribe_files([AudioItem(str(f), f) for f in files], tr):
             row["created_at"] = row["created_at"].isoformat()
-            out.print_json(json.dumps(row), indent=None)
+            sys.stdout.write(json.dumps(row) + "\n")
+            sys.stdout.flush()
+            if row["status"] == "failed":
+                failed.append(row)
+        if failed:
+            raise YcError(
+                f"{len(failed)} of {len(files)} files could not be transcribed: {failed[0]['error']}",
+                "check that each file is audio or video that ffmpeg can read",
+            )
         return
     from yc_cli.stages.transcribe import run
 
     st = state(ctx)
     summary = run(
-        st.store,
+        writable(st),
         backend=backend,
         model=model,
         force=force,
         summarize=summarize,
         every_rows=every,
         limit=limit,
-        console=console,
+        console=None if st.json else console,
         **options,
     )
+    if st.json:
+        print_json(summary)
     if summary["failed"]:
         raise typer.Exit(1 if not (summary["ok"] or summary["empty"]) else 0)

@@ -4,8 +4,10 @@
 :mod:`yc_curate.publish` (the same Hub client code) and record uploads in the workspace
 (:mod:`yc_cli.published`) so ``yc status`` shows them. Keyword arguments:
 
-- ``version``: examples table version (None = latest); ``to_dir``: write the files there, no upload;
-  ``dry_run``: export to a temporary folder and list what would be uploaded
+- ``version``: examples table version (None = latest); ``to_dir``: write the files there, no upload
+  (through :func:`yc_curate.outputs.staged_output`: only yc's own files are replaced; a non-empty folder
+  yc did not write is refused unless ``overwrite``); ``dry_run``: export to a temporary folder and list
+  what would be uploaded
 - ``private``, ``revision`` (branch), ``message`` (commit summary), ``license``
 - ``max_shard_rows`` / ``max_shard_bytes``: shard bounds; ``token`` / ``endpoint``: default HF_TOKEN or the
   saved login / HF_ENDPOINT
@@ -151,6 +153,7 @@ def run(
     *,
     version: int | None = None,
     to_dir: Path | None = None,
+    overwrite: bool = False,
     dry_run: bool = False,
     private: bool = False,
     revision: str | None = None,
@@ -192,8 +195,12 @@ def run(
         return export_dataset(frame, folder, info, max_shard_rows=max_shard_rows, max_shard_bytes=max_bytes)
 
     if to_dir is not None:
-        files = _status(console, f"exporting examples v{ver}", lambda: export(Path(to_dir)))
-        summary.update(mode="local", folder=str(to_dir), files=_file_rows(Path(to_dir), files))
+        from yc_curate.outputs import staged_output
+
+        with staged_output(to_dir, overwrite=overwrite) as stage:
+            files = _status(console, f"exporting examples v{ver}", lambda: export(stage))
+            rows = _file_rows(stage, files)
+        summary.update(mode="local", folder=str(to_dir), files=rows)
         return summary
     with tempfile.TemporaryDirectory(prefix="yc-publish-") as tmp:
         folder = Path(tmp)
@@ -233,6 +240,7 @@ def run_model(
     workspace: Path | None = None,
     merged: bool | None = None,
     to_dir: Path | None = None,
+    overwrite: bool = False,
     dry_run: bool = False,
     private: bool = False,
     revision: str | None = None,
@@ -266,7 +274,10 @@ def run_model(
         ],
     }
     if to_dir is not None:
-        _write_files(files, Path(to_dir))
+        from yc_curate.outputs import staged_output
+
+        with staged_output(to_dir, overwrite=overwrite) as stage:
+            _write_files(files, stage)
         summary.update(mode="local", folder=str(to_dir))
         return summary
     if dry_run:
@@ -322,7 +333,7 @@ def _record(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 def _status(console: Console | None, text: str, fn: Any) -> Any:
     """Run ``fn`` under a spinner; uploads print one line instead (huggingface_hub draws its own bars)."""
-    if console is None:
+    if console is None or not console.is_terminal:  # piped: no spinner, no progress lines
         return fn()
     if text.startswith("uploading"):
         console.print(f"{text} ...")

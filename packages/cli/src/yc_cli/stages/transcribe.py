@@ -234,6 +234,7 @@ class _progress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=self.console,
+            disable=not self.console.is_terminal,  # piped: no frames, the summary follows
         )
         self.bar.__enter__()
         return self.bar, self.bar.add_task("transcribe", total=max(self.total_h, 1e-9), rtf="-")

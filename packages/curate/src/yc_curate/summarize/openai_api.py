@@ -100,6 +100,12 @@ class OpenAISummarizer:
                 f"cannot reach the chat endpoint {self.base_url or 'api.openai.com'}: {type(err).__name__}",
                 "check --base-url and that the server is running; rerun resumes",
             ) from None
+        if isinstance(resp, str | bytes) or not hasattr(resp, "choices"):  # a web page answered, not an API
+            raise CurateError(
+                f"{self.base_url or 'the endpoint'} did not answer like an OpenAI-compatible API "
+                "(the reply is not a chat completion)",
+                "point --base-url at the API root, usually ending in /v1 (e.g. http://localhost:8000/v1)",
+            )
         if not resp.choices or resp.choices[0].message.content is None:
             raise CurateError(
                 f"the endpoint returned no text for video {item.video_id}", "check --summary-model"
