@@ -201,3 +201,16 @@ def interrupts() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         signal.set_wakeup_fd(previous_fd)
         os.close(write_fd)  # the watcher reads EOF and ends
+
+
+@contextmanager
+def serving() -> Iterator[None]:
+    """For a command whose normal end is Ctrl-C (``yc ui``'s server): within, SIGINT is the command's own
+    (a plain KeyboardInterrupt, no hard-exit timer, no "interrupted" exit 130)."""
+    previous_fd = signal.set_wakeup_fd(-1)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(previous_fd)

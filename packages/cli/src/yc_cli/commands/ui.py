@@ -43,6 +43,7 @@ def ui(
     """
     from yc_cli.errors import YcError
     from yc_cli.render import console
+    from yc_cli.session import serving
 
     try:
         from yc_cli.ui import server
@@ -67,7 +68,8 @@ def ui(
     typer.echo(f"yc ui: http://127.0.0.1:{bound}/?token={token}", err=False)
     console.print("Ctrl-C stops the server.")
     try:
-        uv.run(sockets=[sock])
+        with serving():
+            uv.run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled, after shutting down cleanly
     finally:
