@@ -203,7 +203,7 @@ class Store:
         return out
 
     def status(self) -> list[dict[str, Any]]:
-        """One entry per table: version, rows, last commit, lineage."""
+        """One entry per table: version, rows, last commit, lineage, rows kept after a failed redo."""
         out = []
         for table in SCHEMAS:
             if not self.exists(table):
@@ -215,6 +215,7 @@ class Store:
                         "last_commit": None,
                         "stage": None,
                         "inputs": {},
+                        "redo_failed": 0,
                     }
                 )
                 continue
@@ -230,9 +231,21 @@ class Store:
                     "last_commit": last["timestamp"],
                     "stage": last["stage"],
                     "inputs": last["inputs"],
+                    "redo_failed": self.redo_failed(table),
                 }
             )
         return out
+
+    def redo_failed(self, table: str) -> int:
+        """Rows kept after a failed redo (good status, ``error`` says why the redo failed)."""
+        names = SCHEMAS[table].names
+        if "status" not in names or not self.exists(table):
+            return 0
+        frame = pl.scan_delta(str(self.path(table)))
+        if "error" not in frame.collect_schema().names():
+            return 0
+        good = pl.col("status").is_null() | pl.col("status").is_in(list(BAD_STATUS)).not_()
+        return frame.filter(good & pl.col("error").is_not_null()).select(pl.len()).collect().item()
 
     # -- writing -----------------------------------------------------------------------------
     def _commit(self, stage: str, params: Mapping[str, Any] | None, inputs: Mapping[str, int | None] | None):

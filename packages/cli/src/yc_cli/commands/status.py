@@ -20,7 +20,10 @@ def register(app: typer.Typer) -> None:
 def status(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")
 ) -> None:
-    """Show each table's version, rows, last commit and lineage (which input version it was built from)."""
+    """Show each table's version, rows, last commit and lineage (which input version it was built from).
+
+    Rows kept after a redo of them failed are counted below the table (the error is in the row; the
+    stage's next run tries them again)."""
     st = state(ctx)
     if not st.workspace.is_dir():
         raise YcError(
@@ -49,6 +52,13 @@ def status(
             ],
         )
     )
+    for r in rows:
+        if r["redo_failed"]:
+            n = r["redo_failed"]
+            out.print(
+                f"{r['table']}: {n} row{'s' if n != 1 else ''} kept after a failed redo "
+                "(the row's error says why; the next run tries again)"
+            )
     _show_published(published)
 
 
@@ -74,7 +84,9 @@ def log_(
     name: str = typer.Argument(..., help="Table: videos, transcripts, summaries or examples."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """List a table's versions, newest first: when, what stage, rows written, parameters, inputs."""
+    """List a table's versions, newest first: when, what stage, rows written or replaced, rows deleted,
+    parameters, inputs. Any version listed reads back with --version where a command takes one (yc
+    compact keeps the files of the last week's versions)."""
     history = state(ctx).store.history(name)
     if as_json:
         out.print_json(json.dumps(history))
@@ -82,13 +94,14 @@ def log_(
     out.print(
         table(
             f"{name}: versions",
-            ["version", "timestamp (UTC)", "operation", "rows", "stage", "parameters", "inputs"],
+            ["version", "timestamp (UTC)", "operation", "rows", "deleted", "stage", "parameters", "inputs"],
             [
                 (
                     h["version"],
                     h["timestamp"],
                     h["operation"],
                     "-" if h["rows"] is None else h["rows"],
+                    h["deleted"] or "-",
                     h["stage"] or "-",
                     json.dumps(h["params"], sort_keys=True)[:80],
                     ", ".join(f"{k} v{v}" for k, v in h["inputs"].items()) or "-",
