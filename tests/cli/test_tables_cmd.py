@@ -76,7 +76,7 @@ def test_credentials_in_urls_never_reach_tables_logs_or_messages(
     )
     host = media_server.base_url.removeprefix("http://")
     source = f"http://alice:PASSWORD1@{host}/feed.rss?api_key=APIKEY1&sig=SIG1&page=1"
-    runs = [yc(workspace, "collect", source, "--retries", "0")]
+    runs = [yc(workspace, "--debug", "collect", source, "--retries", "0")]  # debug logs too
     assert runs[0].returncode == 0, runs[0].stderr
     assert ("GET", "/feed.rss") in media_server.requests  # the real URL was requested
     videos = Store(workspace).read("videos").sort("video_id")
