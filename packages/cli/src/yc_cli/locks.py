@@ -101,12 +101,18 @@ def writing(root: Path, tables: Sequence[str], on_wait: OnWait | None = None) ->
         yield
 
 
-def writes(*tables: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator for a stage's ``run(store, ..., console=...)``: it runs holding ``tables``' write locks."""
+def writes(*tables: str, creates: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator for a stage's ``run(store, ..., console=...)``: it runs holding ``tables``' write locks.
+
+    A stage that reads an input table (``creates`` False) runs unlocked when the workspace folder does not
+    exist: it has nothing to write and fails on its missing input, and taking a lock would create it.
+    """
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def run(store: Store, *args: Any, **kwargs: Any) -> Any:
+            if not creates and not store.root.is_dir():
+                return fn(store, *args, **kwargs)
             with store.writing(*tables, on_wait=console_waiter(kwargs.get("console"))):
                 return fn(store, *args, **kwargs)
 

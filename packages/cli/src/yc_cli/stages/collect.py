@@ -64,7 +64,7 @@ def _params(source: str, options: CollectOptions) -> dict[str, Any]:
     return {"source": source, **{k: getattr(options, k) for k in keep}}
 
 
-@writes("videos")
+@writes("videos", creates=True)
 def run(
     store: Store,
     source: str,
