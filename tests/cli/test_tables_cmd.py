@@ -235,3 +235,36 @@ def test_compact_and_migration_of_an_older_workspace(workspace: Path) -> None:
     log = json.loads(yc(workspace, "log", "summaries", "--json").stdout)
     assert [h["stage"] for h in log[:3]] == ["summarize", "migrate", "compact"]
     assert [h["version"] for h in log][-1] == 0 and len(log) >= 8  # yc log keeps every version
+
+
+def test_the_dataset_card_never_shows_credentials_even_from_an_older_table(workspace: Path) -> None:
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    from tests.support.publish_data import build_workspace
+    from yc_cli.stages.publish import dataset_frame
+    from yc_curate.publish.dataset_card import render_dataset_card
+
+    scratch = workspace.parent / "scratch"
+    build_workspace(scratch, n=3)
+    secret = "https://alice:PASSWORD1@feeds.test/show.rss?api_key=APIKEY1"
+    videos = Store(scratch).read("videos").with_columns(pl.lit(secret).alias("source"))
+    write_deltalake(str(workspace / "videos"), videos.to_arrow())  # videos v0 as an older yc stored it
+    build_workspace(workspace, n=3)  # examples built from videos v0
+    frame, info, _ = dataset_frame(Store(workspace))
+    card = render_dataset_card(info, [], frame, pa.schema([]), 0)
+    assert "https://***@feeds.test/show.rss?api_key=***" in card
+    assert not [s for s in SECRETS if s in card]
+
+
+def test_a_stage_compacts_a_table_its_batches_left_in_many_files(workspace: Path) -> None:
+    from yc_cli.store import COMPACT_FILES, BatchWriter
+
+    store = Store(workspace)
+    with BatchWriter(store, "summaries", "summarize", every_rows=1) as writer:
+        for i in range(COMPACT_FILES + 3):
+            writer.add({"video_id": f"v{i}", "summary": f"s{i}"})
+    assert store.files("summaries") == 1
+    assert store.history("summaries")[0]["stage"] == "compact"
+    assert raw(workspace, "summaries").height == COMPACT_FILES + 3
+    assert store.read("summaries", version=3).height == 4  # versions before it still read back
