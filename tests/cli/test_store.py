@@ -251,3 +251,7 @@ def test_compact_merges_files_and_keeps_versions_readable(workspace: Path) -> No
     assert _raw(store, "videos").height == 6
     assert store.compact("videos", retain_hours=0)["vacuumed"] == 6
     assert _raw(store, "videos").height == 6
+    with pytest.raises(StoreError, match="compaction removed its files"):
+        store.read("videos", version=before - 3)
+    assert [h["operation"] for h in store.history("videos")[:3]] == ["VACUUM END", "VACUUM START", "OPTIMIZE"]
+    assert store.history("videos")[0]["stage"] == "compact"

@@ -154,7 +154,13 @@ class Store:
                 raise StoreError(f"table '{table}' has no versions yet", "run the stage that writes it first")
             frame = pl.from_arrow(SCHEMAS[table].empty_table())
         else:
-            frame = pl.from_arrow(self._delta(table, version).to_pyarrow_table(columns=columns))
+            try:
+                frame = pl.from_arrow(self._delta(table, version).to_pyarrow_table(columns=columns))
+            except FileNotFoundError as err:  # a version older than what `yc compact` keeps
+                raise StoreError(
+                    f"version {version} of '{table}' can no longer be read: compaction removed its files",
+                    f"read a version of the last {RETAIN_HOURS // 24} days (yc log {table} lists versions)",
+                ) from err
         assert isinstance(frame, pl.DataFrame)
         return frame.select(columns) if columns else frame
 
@@ -429,10 +435,14 @@ class Store:
         before = self.files(table)
         dt = self._delta(table)
         try:
+            params = {"retain_hours": retain_hours}
             if before > 1:
-                dt.optimize.compact(commit_properties=self._commit("compact", {}, {}))
+                dt.optimize.compact(commit_properties=self._commit("compact", params, {}))
             removed = self._delta(table).vacuum(
-                retention_hours=retain_hours, dry_run=False, enforce_retention_duration=False
+                retention_hours=retain_hours,
+                dry_run=False,
+                enforce_retention_duration=False,
+                commit_properties=self._commit("compact", params, {}),
             )
         except OSError:
             raise
@@ -509,8 +519,8 @@ class BatchWriter:
     seconds (:meth:`Store.upsert`).
 
     A run killed at any point loses at most the batch in flight. Use as a context manager; rows left
-    in the buffer are committed on a clean exit and on an exception (what finished is kept); then the
-    table is compacted if its batch commits left it with many small files.
+    in the buffer are committed on a clean exit and on an exception (what finished is kept); after a
+    clean exit the table is compacted if its batch commits left it with many small files.
     """
 
     store: Store
@@ -541,7 +551,7 @@ class BatchWriter:
     def __enter__(self) -> BatchWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.flush()
-        if self.written:
+        if self.written and exc_type is None:  # an interrupted run exits at once
             self.store.maintain(self.table)
