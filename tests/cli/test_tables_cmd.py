@@ -268,3 +268,22 @@ def test_a_stage_compacts_a_table_its_batches_left_in_many_files(workspace: Path
     assert store.history("summaries")[0]["stage"] == "compact"
     assert raw(workspace, "summaries").height == COMPACT_FILES + 3
     assert store.read("summaries", version=3).height == 4  # versions before it still read back
+
+
+def test_an_older_workspace_is_migrated_by_the_next_stage_run(workspace: Path) -> None:
+    store = Store(workspace)
+    captions = {"lang": "en", "kind": "manual", "text": "Welcome back. Today: Rust!", "segments": []}
+    store.append(
+        "videos", [{"video_id": v, "status": "ok", "captions": captions} for v in ("c1", "c2")], stage="c"
+    )
+    for take in ("first", "redo"):  # an older yc appended every redo as another row
+        rows = [{"video_id": v, "text": take, "status": "ok", "params_hash": "old"} for v in ("c1", "c2")]
+        store.append("transcripts", rows, stage="transcribe")
+    assert raw(workspace, "transcripts").height == 4
+    res = yc(workspace, "transcribe", "--backend", "captions")
+    assert res.returncode == 0, res.stderr
+    transcripts = raw(workspace, "transcripts")
+    assert transcripts.height == 2 and set(transcripts["text"]) == {"Welcome back. Today: Rust!"}
+    log = json.loads(yc(workspace, "log", "transcripts", "--json").stdout)
+    assert [h["stage"] for h in log[:2]] == ["transcribe", "migrate"]
+    assert sorted(Store(workspace).read("transcripts", version=log[1]["version"])["text"]) == ["redo", "redo"]
