@@ -4,6 +4,7 @@ from yc_cli.commands import (
     collect,
     compact,
     curate,
+    doctor,
     evaluate,
     infer,
     merge,
@@ -14,4 +15,16 @@ from yc_cli.commands import (
 )
 
 # Order is the order of `yc --help`: the pipeline first, then the workspace views.
-COMMAND_MODULES = [collect, transcribe, curate, publish, train, infer, merge, evaluate, status, compact]
+COMMAND_MODULES = [
+    collect,
+    transcribe,
+    curate,
+    publish,
+    train,
+    infer,
+    merge,
+    evaluate,
+    status,
+    compact,
+    doctor,
+]
