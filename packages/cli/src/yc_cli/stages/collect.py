@@ -6,8 +6,9 @@ still hit the network), collects the rest with :func:`yc_collect.collect`, and u
 ``video_id`` in batches (a later success replaces an earlier failure; failed and skipped videos are
 tried again on the next run; a failed redo of a collected video leaves the good row and records why, so
 the next run tries it again). The source is stored, logged and shown without credentials
-(:mod:`yc_collect.redaction`); only yt-dlp sees the real URL. Audio files are published before their row is committed, so a killed
-run never registers a half-written file; its ``.part`` downloads resume on the next run.
+(:mod:`yc_collect.redaction`); only yt-dlp sees the real URL. Audio files are published before their row
+is committed, so a killed run never registers a half-written file; its ``.part`` downloads resume on the
+next run. The run holds the ``videos`` write lock (a second run waits, then finds its work done).
 
 Returns a summary dict: source, listed, known, filtered, todo, ok, failed, skipped, kinds (error_kind ->
 count), bytes, audio_s, wall_s, version, failures (first rows that did not succeed), warnings.

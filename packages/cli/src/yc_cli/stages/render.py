@@ -1,8 +1,9 @@
 """The render stage: transcripts + summaries + titles -> filters, dedup -> ``examples`` (template, split).
 
-The ``examples`` table then holds exactly the dataset (one row per video and chunk, this run's parameters;
-what it replaced stays in older versions). Incremental: a video is rendered again only when it has no current example with the same ``params_hash``
-(template, parameters, tokenizer, curation settings) or its title / summary changed. Also writes
+The ``examples`` table then holds exactly the dataset (one row per video and chunk, this run's
+parameters; what it replaced stays in older versions). Incremental: a video is rendered again only when it
+has no current example with the same ``params_hash`` (template, parameters, tokenizer, curation settings)
+or its title / summary changed. Also writes
 ``<workspace>/template.json`` (so training and ``yc infer`` rebuild the same prompt) and the token-length
 histogram ``<workspace>/reports/tokens.png``.
 
