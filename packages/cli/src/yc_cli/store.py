@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 
 BAD_STATUS = ("failed", "skipped")  # rows that record work which did not produce a result
 NOTE_COLUMNS = ("error", "error_kind")  # what a failed redo records on the good row it leaves in place
-REDACTED_COLUMNS = ("source", "source_url", "error")  # may hold URLs: credentials in them are masked
+# columns that may hold URLs (at any depth: enclosures is a list of structs): credentials in them are masked
+REDACTED_COLUMNS = ("source", "source_url", "error", "image", "enclosures")
 COMPACT_FILES = 32  # compact a table after a stage run once it has more data files than this
 RETAIN_HOURS = 7 * 24  # vacuum keeps every file a version of the last week reads (yc log / --version)
 
@@ -59,10 +60,21 @@ def to_arrow(table: str, rows: Rows) -> pa.Table:
     data = _to_arrow(table, rows)
     for name in REDACTED_COLUMNS:
         if name in data.column_names:
-            values = [redact_urls(v) if v is not None else None for v in data.column(name).to_pylist()]
             i = data.schema.get_field_index(name)
-            data = data.set_column(i, data.schema.field(i), pa.array(values, pa.string()))
+            field_ = data.schema.field(i)
+            values = [_redacted(v) for v in data.column(name).to_pylist()]
+            data = data.set_column(i, field_, pa.array(values, field_.type))
     return data
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_urls(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def _to_arrow(table: str, rows: Rows) -> pa.Table:
