@@ -162,3 +162,96 @@ def test_concurrent_appends_from_two_processes_keep_both(workspace: Path) -> Non
     frame = Store(workspace).read("videos")
     assert frame.height == 2 * 6 * 50
     assert frame.group_by("title").len().sort("title")["len"].to_list() == [300, 300]
+
+
+def _raw(store: Store, table: str) -> pl.DataFrame:
+    """What a reader without yc sees: polars over the Delta table, and pyarrow over its file list."""
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    frame = pl.read_delta(str(store.path(table)))
+    files = DeltaTable(str(store.path(table))).file_uris()
+    assert pq.ParquetDataset(files).read().num_rows == frame.height
+    return frame
+
+
+def test_redo_merges_so_raw_readers_see_one_row_per_key(workspace: Path) -> None:
+    store = Store(workspace)
+    rows = [
+        {"video_id": f"v{i}", "text": f"first {i}", "status": "ok", "params_hash": "h1"} for i in range(4)
+    ]
+    store.upsert("transcripts", rows, stage="transcribe")
+    redo = [{**r, "text": r["text"].replace("first", "second")} for r in rows[:2]]
+    v = store.upsert("transcripts", redo, stage="transcribe")
+    raw = _raw(store, "transcripts").sort("video_id")
+    assert raw["text"].to_list() == ["second 0", "second 1", "first 2", "first 3"]
+    # the replaced rows stay readable in the version before the MERGE
+    assert sorted(store.read("transcripts", version=v - 1)["text"]) == [f"first {i}" for i in range(4)]
+    assert store.history("transcripts")[0]["operation"] == "MERGE"
+    assert store.history("transcripts")[0]["rows"] == 2
+
+
+def test_a_failed_redo_keeps_the_good_row_and_records_why(workspace: Path) -> None:
+    store = Store(workspace)
+    good = {"video_id": "v1", "backend": "faster-whisper", "text": "good words", "status": "ok"}
+    store.upsert("transcripts", [good, {"video_id": "v2", "status": "failed", "error": "boom"}], stage="t")
+    failed = {"video_id": "v1", "backend": "deepgram", "status": "failed", "error": "deepgram unreachable"}
+    fixed = {"video_id": "v2", "backend": "deepgram", "text": "now good", "status": "ok"}
+    store.upsert("transcripts", [failed, fixed], stage="t")
+    raw = _raw(store, "transcripts").sort("video_id").select("video_id", "backend", "text", "status", "error")
+    assert raw.rows() == [
+        ("v1", "faster-whisper", "good words", "ok", "deepgram unreachable"),
+        ("v2", "deepgram", "now good", "ok", None),
+    ]
+    # a later success replaces the good row and clears the note
+    store.upsert("transcripts", [{**good, "backend": "deepgram", "text": "dg"}], stage="t")
+    assert _raw(store, "transcripts").filter(pl.col("video_id") == "v1").select("text", "error").row(0) == (
+        "dg",
+        None,
+    )
+
+
+def test_keep_only_deletes_the_rest_in_one_commit(workspace: Path) -> None:
+    store = Store(workspace)
+    rows = [{"video_id": f"v{i}", "chunk": c, "text": "t"} for i in range(3) for c in range(2)]
+    store.upsert("examples", rows, stage="render")
+    keep = pl.DataFrame({"video_id": ["v0", "v0", "v2"], "chunk": [0, 1, 0]})
+    assert store.keep_only("examples", keep, stage="render") == 3
+    assert sorted(_raw(store, "examples").select("video_id", "chunk").rows()) == [
+        ("v0", 0),
+        ("v0", 1),
+        ("v2", 0),
+    ]
+    version = store.version("examples")
+    assert store.keep_only("examples", keep, stage="render") == 0 and store.version("examples") == version
+
+
+def test_a_table_written_by_an_older_yc_is_migrated_on_first_write(workspace: Path) -> None:
+    store = Store(workspace)
+    store.append("transcripts", [{"video_id": "a", "text": "a1", "status": "ok"}], stage="t")
+    store.append("transcripts", [{"video_id": "a", "text": "a2", "status": "ok"}], stage="t")
+    store.append("transcripts", [{"video_id": "a", "status": "failed", "error": "x"}], stage="t")
+    store.append("transcripts", [{"video_id": "b", "text": "b1", "status": "ok"}], stage="t")
+    assert _raw(store, "transcripts").height == 4
+    Store(workspace).upsert("transcripts", [{"video_id": "c", "text": "c1", "status": "ok"}], stage="t")
+    raw = _raw(store, "transcripts").sort("video_id")
+    assert raw.select("video_id", "text").rows() == [("a", "a2"), ("b", "b1"), ("c", "c1")]
+    assert [h["stage"] for h in store.history("transcripts")[:2]] == ["t", "migrate"]
+
+
+def test_compact_merges_files_and_keeps_versions_readable(workspace: Path) -> None:
+    store = Store(workspace)
+    for i in range(6):
+        store.upsert("videos", [_video(i)], stage="collect")
+    before = store.version("videos")
+    result = store.compact("videos")
+    assert result["files_before"] == 6 and result["files_after"] == 1
+    assert result["vacuumed"] == 0  # the retention keeps every file a recent version reads
+    assert store.read("videos", version=before - 3).height == 3
+    assert _raw(store, "videos").height == 6
+    assert store.compact("videos", retain_hours=0)["vacuumed"] == 6
+    assert _raw(store, "videos").height == 6
+    with pytest.raises(StoreError, match="compaction removed its files"):
+        store.read("videos", version=before - 3)
+    assert [h["operation"] for h in store.history("videos")[:3]] == ["VACUUM END", "VACUUM START", "OPTIMIZE"]
+    assert store.history("videos")[0]["stage"] == "compact"

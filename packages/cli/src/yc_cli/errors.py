@@ -43,8 +43,13 @@ _SECRET = re.compile(r"(?i)(token|key|authorization|bearer)([\s:=]+)([A-Za-z0-9_
 
 
 def redact(text: str) -> str:
-    """Remove anything that looks like a credential, and the values of the known secret variables."""
+    """Remove anything that looks like a credential: the values of the known secret variables, token-like
+    words, and credentials inside URLs (userinfo, key / token / sig ... query parameters)."""
     import os
+
+    from yc_collect.redaction import redact_urls
+
+    text = redact_urls(text)
 
     for var in ("HF_TOKEN", "DEEPGRAM_API_KEY", "OPENAI_API_KEY", "HUGGING_FACE_HUB_TOKEN", "WANDB_API_KEY"):
         value = os.environ.get(var)

@@ -4,9 +4,19 @@ A workspace holds ``videos/``, ``transcripts/``, ``summaries/``, ``examples/`` (
 :mod:`yc_cli.tables`) and ``audio/``. Every commit carries yc metadata (stage, parameters, input tables
 and versions, yc version), so any version can be read back and ``yc status`` can show lineage.
 
+Every table holds exactly its current rows, one per key, so a raw reader (``pl.read_delta``, pyarrow over
+``DeltaTable(...).file_uris()``, Spark) sees the dataset: stages write through a Delta MERGE on the key
+(:meth:`Store.upsert`); the rows a MERGE replaced stay readable in older versions (``yc log``, ``--version``).
+A row whose ``status`` says the work failed (``failed``, ``skipped``) never replaces a good row: the good row
+stays and its ``error`` (and ``error_kind``) records why the redo failed, which makes the stage try that key
+again on its next run. A table written by an older yc (redos appended as extra rows) is rewritten to its
+current rows on the first write (one ``migrate`` commit).
+
 Delta commits are atomic: a writer killed mid-batch leaves at most orphan Parquet files that no version
-references, never partial rows. Appends from several processes all survive (delta-rs retries the commit);
-upserts (merge) conflict under concurrency and are retried here.
+references, never partial rows. One process writes a table at a time (:meth:`Store.writing`, file locks in
+:mod:`yc_cli.locks`): MERGEs from two processes conflict. Each batch commit adds a small file, so a table
+with more than :data:`COMPACT_FILES` files is compacted after a stage run, and files no version younger than
+:data:`RETAIN_HOURS` needs are vacuumed (``yc compact`` does both on demand).
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
@@ -27,14 +37,47 @@ import pyarrow.compute
 from yc_cli import __version__
 from yc_cli.errors import StoreError
 from yc_cli.tables import KEYS, SCHEMAS
+from yc_collect.redaction import redact_urls
+
+if TYPE_CHECKING:
+    from yc_cli.locks import OnWait
 
 log = logging.getLogger(__name__)
+
+BAD_STATUS = ("failed", "skipped")  # rows that record work which did not produce a result
+NOTE_COLUMNS = ("error", "error_kind")  # what a failed redo records on the good row it leaves in place
+# columns that may hold URLs (at any depth: enclosures is a list of structs): credentials in them are masked
+REDACTED_COLUMNS = ("source", "source_url", "error", "image", "enclosures")
+COMPACT_FILES = 32  # compact a table after a stage run once it has more data files than this
+RETAIN_HOURS = 7 * 24  # vacuum keeps every file a version of the last week reads (yc log / --version)
 
 Rows = Sequence[Mapping[str, Any]] | pl.DataFrame | pa.Table
 
 
 def to_arrow(table: str, rows: Rows) -> pa.Table:
-    """Rows (dicts, a polars frame or an Arrow table) as an Arrow table with the table's exact schema."""
+    """Rows (dicts, a polars frame or an Arrow table) as an Arrow table with the table's exact schema,
+    credentials in URL columns masked (:func:`yc_collect.redaction.redact_urls`)."""
+    data = _to_arrow(table, rows)
+    for name in REDACTED_COLUMNS:
+        if name in data.column_names:
+            i = data.schema.get_field_index(name)
+            field_ = data.schema.field(i)
+            values = [_redacted(v) for v in data.column(name).to_pylist()]
+            data = data.set_column(i, field_, pa.array(values, field_.type))
+    return data
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_urls(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def _to_arrow(table: str, rows: Rows) -> pa.Table:
     schema = SCHEMAS[table]
     if isinstance(rows, pl.DataFrame):
         rows = rows.to_arrow()
@@ -66,9 +109,16 @@ class Store:
     """A yc workspace: Delta tables under ``root``. Creating a Store touches nothing on disk."""
 
     root: Path
+    _migrated: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).expanduser()
+
+    def writing(self, *tables: str, on_wait: OnWait | None = None):
+        """Context manager: this process is the only writer of ``tables`` (waits for another run first)."""
+        from yc_cli.locks import writing
+
+        return writing(self.root, tables, on_wait)
 
     # -- paths -------------------------------------------------------------------------------
     def path(self, table: str) -> Path:
@@ -116,19 +166,23 @@ class Store:
                 raise StoreError(f"table '{table}' has no versions yet", "run the stage that writes it first")
             frame = pl.from_arrow(SCHEMAS[table].empty_table())
         else:
-            frame = pl.from_arrow(self._delta(table, version).to_pyarrow_table(columns=columns))
+            try:
+                frame = pl.from_arrow(self._delta(table, version).to_pyarrow_table(columns=columns))
+            except FileNotFoundError as err:  # a version older than what `yc compact` keeps
+                raise StoreError(
+                    f"version {version} of '{table}' can no longer be read: compaction removed its files",
+                    f"read a version of the last {RETAIN_HOURS // 24} days (yc log {table} lists versions)",
+                ) from err
         assert isinstance(frame, pl.DataFrame)
         return frame.select(columns) if columns else frame
 
     def current(self, table: str, version: int | None = None, where: pl.Expr | None = None) -> pl.DataFrame:
-        """The newest row per key (tables that append a redo keep the older rows as history)."""
+        """The current row per key: the table as written by this yc; for versions written by an older yc
+        (redos appended as extra rows) the newest good row per key, else the newest."""
         frame = self.read(table, version)
         if where is not None:
             frame = frame.filter(where)
-        order = "created_at" if "created_at" in frame.columns else "collected_at"
-        return frame.sort(order, nulls_last=False).unique(
-            subset=list(KEYS[table]), keep="last", maintain_order=True
-        )
+        return newest_good(table, frame)
 
     def done_keys(self, table: str, where: pl.Expr | None = None) -> set[str]:
         """Keys (first key column) that have a row matching ``where`` (e.g. same params_hash, status ok)."""
@@ -157,8 +211,9 @@ class Store:
                     ),
                     "operation": entry.get("operation"),
                     "rows": _rows_written(entry),
+                    "deleted": _metric(entry, "num_target_rows_deleted", "num_deleted_rows"),
                     "stage": entry.get("yc.stage"),
-                    "params": json.loads(entry.get("yc.params") or "{}"),
+                    "params": json.loads(redact_urls(entry.get("yc.params") or "{}")),
                     "inputs": json.loads(entry.get("yc.inputs") or "{}"),
                     "yc_version": entry.get("yc.version"),
                 }
@@ -166,7 +221,7 @@ class Store:
         return out
 
     def status(self) -> list[dict[str, Any]]:
-        """One entry per table: version, rows, last commit, lineage."""
+        """One entry per table: version, rows, last commit, lineage, rows kept after a failed redo."""
         out = []
         for table in SCHEMAS:
             if not self.exists(table):
@@ -178,6 +233,7 @@ class Store:
                         "last_commit": None,
                         "stage": None,
                         "inputs": {},
+                        "redo_failed": 0,
                     }
                 )
                 continue
@@ -193,9 +249,21 @@ class Store:
                     "last_commit": last["timestamp"],
                     "stage": last["stage"],
                     "inputs": last["inputs"],
+                    "redo_failed": self.redo_failed(table),
                 }
             )
         return out
+
+    def redo_failed(self, table: str) -> int:
+        """Rows kept after a failed redo (good status, ``error`` says why the redo failed)."""
+        names = SCHEMAS[table].names
+        if "status" not in names or not self.exists(table):
+            return 0
+        frame = pl.scan_delta(str(self.path(table)))
+        if "error" not in frame.collect_schema().names():
+            return 0
+        good = pl.col("status").is_null() | pl.col("status").is_in(list(BAD_STATUS)).not_()
+        return frame.filter(good & pl.col("error").is_not_null()).select(pl.len()).collect().item()
 
     # -- writing -----------------------------------------------------------------------------
     def _commit(self, stage: str, params: Mapping[str, Any] | None, inputs: Mapping[str, int | None] | None):
@@ -204,7 +272,7 @@ class Store:
         return CommitProperties(
             custom_metadata={
                 "yc.stage": stage,
-                "yc.params": json.dumps(dict(params or {}), sort_keys=True, default=str),
+                "yc.params": redact_urls(json.dumps(dict(params or {}), sort_keys=True, default=str)),
                 "yc.inputs": json.dumps(dict(inputs or {}), sort_keys=True),
                 "yc.version": __version__,
             },
@@ -250,34 +318,48 @@ class Store:
         stage: str,
         params: Mapping[str, Any] | None = None,
         inputs: Mapping[str, int | None] | None = None,
-        key: Sequence[str] | None = None,
         retries: int = 10,
     ) -> int | None:
-        """Insert new keys and replace rows whose key exists, in one commit (retried on conflicts)."""
-        from deltalake.exceptions import CommitFailedError
-
+        """Insert new keys and replace the rows of existing keys, in one MERGE commit; a failed row (status
+        failed / skipped) only records its ``error`` on a good row it would replace. Returns the version."""
         data = to_arrow(table, rows)
         if data.num_rows == 0:
             return self.version(table)
+        key = KEYS[table]
+        dupes = pl.from_arrow(data.select(list(key))).is_duplicated()  # type: ignore[union-attr]
+        if dupes.any():  # a MERGE refuses two source rows for one target row: the last one wins
+            frame = pl.from_arrow(data).with_row_index("_i")  # type: ignore[union-attr]
+            frame = frame.unique(subset=list(key), keep="last", maintain_order=True).drop("_i")
+            data = to_arrow(table, frame)
         if not self.exists(table):
             return self.append(table, data, stage=stage, params=params, inputs=inputs)
-        key = list(key or KEYS[table])
-        predicate = " AND ".join(f"t.{k} = s.{k}" for k in key)
+        self._migrate(table)
+        return self._merge(table, data, stage, params, inputs, retries)
+
+    def _merge(self, table, data, stage, params, inputs, retries) -> int | None:
+        from deltalake.exceptions import CommitFailedError
+
+        predicate = " AND ".join(f"t.{k} = s.{k}" for k in KEYS[table])
+        names = SCHEMAS[table].names
         for attempt in range(retries):
             try:
-                (
-                    self._delta(table)
-                    .merge(
-                        data,
-                        predicate,
-                        source_alias="s",
-                        target_alias="t",
-                        commit_properties=self._commit(stage, params, inputs),
-                    )
-                    .when_matched_update_all()
-                    .when_not_matched_insert_all()
-                    .execute()
+                merger = self._delta(table).merge(
+                    data,
+                    predicate,
+                    source_alias="s",
+                    target_alias="t",
+                    merge_schema=True,  # columns added by a newer yc
+                    commit_properties=self._commit(stage, params, inputs),
                 )
+                if "status" in names:
+                    bad = "(" + ", ".join(f"'{b}'" for b in BAD_STATUS) + ")"
+                    merger = merger.when_matched_update_all(
+                        predicate=f"s.status IS NULL OR s.status NOT IN {bad} "
+                        f"OR (t.status IS NOT NULL AND t.status IN {bad})"
+                    ).when_matched_update(updates={c: f"s.{c}" for c in NOTE_COLUMNS if c in names})
+                else:
+                    merger = merger.when_matched_update_all()
+                merger.when_not_matched_insert_all().execute()
                 return self.version(table)
             except CommitFailedError:
                 time.sleep(0.05 * (attempt + 1))
@@ -285,11 +367,126 @@ class Store:
                 raise
             except Exception as err:
                 raise _write_error(table, err) from err
-        raise StoreError(f"'{table}' kept changing under this upsert", "run one writer per table at a time")
+        raise StoreError(f"'{table}' kept changing under this write", "run one writer per table at a time")
 
-    def compact(self, table: str) -> None:
-        """Merge small files (each batch commit writes one) into larger ones."""
-        self._delta(table).optimize.compact()
+    def keep_only(
+        self,
+        table: str,
+        keys: pl.DataFrame,
+        *,
+        stage: str,
+        params: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, int | None] | None = None,
+    ) -> int:
+        """Delete every row whose key is not in ``keys`` (one MERGE commit, none when nothing goes).
+        Returns the number of rows deleted."""
+        if not self.exists(table):
+            return 0
+        key = list(KEYS[table])
+        present = pl.scan_delta(str(self.path(table))).select(key).collect()
+        gone = present.join(keys.select(key).unique(), on=key, how="anti").height
+        if not gone:
+            return 0
+        source = keys.select(key).unique().to_arrow().cast(pa.schema([SCHEMAS[table].field(k) for k in key]))
+        predicate = " AND ".join(f"t.{k} = s.{k}" for k in key)
+        try:
+            (
+                self._delta(table)
+                .merge(
+                    source,
+                    predicate,
+                    source_alias="s",
+                    target_alias="t",
+                    commit_properties=self._commit(stage, params, inputs),
+                )
+                .when_not_matched_by_source_delete()
+                .execute()
+            )
+        except OSError:
+            raise
+        except Exception as err:
+            raise _write_error(table, err) from err
+        return gone
+
+    def _migrate(self, table: str) -> None:
+        """A table an older yc wrote (redos appended as rows) becomes its current rows, in one commit."""
+        from deltalake import write_deltalake
+
+        if table in self._migrated:
+            return
+        self._migrated.add(table)
+        key = list(KEYS[table])
+        keys = pl.scan_delta(str(self.path(table))).select(key).collect()
+        if keys.height == keys.unique().height:
+            return
+        rows = self.current(table)
+        log.info("migrating '%s' to one row per key (%d rows -> %d)", table, keys.height, rows.height)
+        try:
+            write_deltalake(
+                str(self.path(table)),
+                to_arrow(table, rows.select([c for c in rows.columns if c in SCHEMAS[table].names])),
+                mode="overwrite",
+                schema_mode="merge",
+                commit_properties=self._commit(
+                    "migrate", {"reason": "one row per key (older yc appended redos)"}, {}
+                ),
+            )
+        except OSError:
+            raise
+        except Exception as err:
+            raise _write_error(table, err) from err
+
+    def files(self, table: str) -> int:
+        """How many data files the current version of ``table`` reads."""
+        return len(self._delta(table).file_uris()) if self.exists(table) else 0
+
+    def compact(self, table: str, retain_hours: int = RETAIN_HOURS) -> dict[str, Any]:
+        """Rewrite small files into large ones (OPTIMIZE) and delete the files that no version younger
+        than ``retain_hours`` reads (VACUUM). Versions stay listed in ``yc log``; reading an older one
+        than that with ``--version`` fails. Returns files before / after, files vacuumed, version."""
+        before = self.files(table)
+        dt = self._delta(table)
+        try:
+            params = {"retain_hours": retain_hours}
+            if before > 1:
+                dt.optimize.compact(commit_properties=self._commit("compact", params, {}))
+            removed = self._delta(table).vacuum(
+                retention_hours=retain_hours,
+                dry_run=False,
+                enforce_retention_duration=False,
+                commit_properties=self._commit("compact", params, {}),
+            )
+        except OSError:
+            raise
+        except Exception as err:
+            raise _write_error(table, err) from err
+        return {
+            "table": table,
+            "files_before": before,
+            "files_after": self.files(table),
+            "vacuumed": len(removed),
+            "version": self.version(table),
+        }
+
+    def maintain(self, table: str) -> dict[str, Any] | None:
+        """Compact ``table`` when a stage's batch commits left it with many small files (else None)."""
+        if self.files(table) <= COMPACT_FILES:
+            return None
+        result = self.compact(table)
+        log.info("compacted '%s': %s", table, result)
+        return result
+
+
+def newest_good(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per key: the newest good row (status not failed / skipped), else the newest row."""
+    order = "created_at" if "created_at" in frame.columns else "collected_at"
+    by = [order]
+    if "status" in frame.columns:
+        good = pl.col("status").is_null() | pl.col("status").is_in(list(BAD_STATUS)).not_()
+        frame = frame.with_columns(good.alias("_good"))
+        by = ["_good", order]
+    out = frame.sort(by, nulls_last=False).unique(subset=list(KEYS[table]), keep="last", maintain_order=True)
+    return out.drop("_good") if "_good" in out.columns else out
 
 
 def _write_error(table: str, err: Exception) -> StoreError:
@@ -309,9 +506,9 @@ def _write_error(table: str, err: Exception) -> StoreError:
     return StoreError(f"could not write to '{table}': {first}", "check the workspace is writable")
 
 
-def _rows_written(entry: Mapping[str, Any]) -> int | None:
+def _metric(entry: Mapping[str, Any], *names: str) -> int | None:
     metrics = entry.get("operationMetrics") or {}
-    for name in ("num_added_rows", "num_output_rows", "numOutputRows"):
+    for name in names:
         if name in metrics:
             try:
                 return int(metrics[name])
@@ -320,12 +517,22 @@ def _rows_written(entry: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _rows_written(entry: Mapping[str, Any]) -> int | None:
+    """Rows a commit added or replaced (a MERGE: inserted + updated; an append: added)."""
+    inserted = _metric(entry, "num_target_rows_inserted")
+    if inserted is not None:
+        return inserted + (_metric(entry, "num_target_rows_updated") or 0)
+    return _metric(entry, "num_added_rows", "num_output_rows", "numOutputRows")
+
+
 @dataclass
 class BatchWriter:
-    """Collects rows from a stage and commits them every ``every_rows`` rows or ``every_s`` seconds.
+    """Collects rows from a stage and MERGEs them into ``table`` every ``every_rows`` rows or ``every_s``
+    seconds (:meth:`Store.upsert`).
 
     A run killed at any point loses at most the batch in flight. Use as a context manager; rows left
-    in the buffer are committed on a clean exit and on an exception (what finished is kept).
+    in the buffer are committed on a clean exit and on an exception (what finished is kept); after a
+    clean exit the table is compacted if its batch commits left it with many small files.
     """
 
     store: Store
@@ -335,7 +542,6 @@ class BatchWriter:
     inputs: Mapping[str, int | None] = field(default_factory=dict)
     every_rows: int = 8
     every_s: float = 30.0
-    upsert: bool = False
     written: int = 0
     _buffer: list[Mapping[str, Any]] = field(default_factory=list)
     _last: float = field(default_factory=time.monotonic)
@@ -347,8 +553,9 @@ class BatchWriter:
 
     def flush(self) -> None:
         if self._buffer:
-            write = self.store.upsert if self.upsert else self.store.append
-            write(self.table, self._buffer, stage=self.stage, params=self.params, inputs=self.inputs)
+            self.store.upsert(
+                self.table, self._buffer, stage=self.stage, params=self.params, inputs=self.inputs
+            )
             self.written += len(self._buffer)
             self._buffer = []
         self._last = time.monotonic()
@@ -356,5 +563,7 @@ class BatchWriter:
     def __enter__(self) -> BatchWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.flush()
+        if self.written and exc_type is None:  # an interrupted run exits at once
+            self.store.maintain(self.table)

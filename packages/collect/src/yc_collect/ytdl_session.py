@@ -18,6 +18,7 @@ from typing import Any
 
 from yc_collect.js_runtime import cookies_from_browser, js_runtimes
 from yc_collect.options import CollectOptions
+from yc_collect.redaction import redact_urls
 
 log = logging.getLogger("yc_collect.ytdlp")
 
@@ -30,19 +31,20 @@ ProgressHook = Callable[[dict[str, Any]], None]
 
 
 class _Logger:
-    """yt-dlp's messages into ``logging`` (errors are raised and classified, so they go to debug)."""
+    """yt-dlp's messages into ``logging`` (errors are raised and classified, so they go to debug), with
+    credentials in URLs masked (yt-dlp quotes the URLs it fetches)."""
 
     def debug(self, msg: str) -> None:
-        log.debug(msg)
+        log.debug(redact_urls(msg))
 
     def info(self, msg: str) -> None:
-        log.debug(msg)
+        log.debug(redact_urls(msg))
 
     def warning(self, msg: str) -> None:
-        (log.debug if _NOISE.search(msg) else log.warning)(msg)
+        (log.debug if _NOISE.search(msg) else log.warning)(redact_urls(msg))
 
     def error(self, msg: str) -> None:
-        log.debug(msg)
+        log.debug(redact_urls(msg))
 
 
 def base_params(options: CollectOptions, cookiefile: Path | None = None) -> dict[str, Any]:

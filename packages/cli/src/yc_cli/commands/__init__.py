@@ -2,6 +2,7 @@
 
 from yc_cli.commands import (
     collect,
+    compact,
     curate,
     doctor,
     evaluate,
@@ -15,4 +16,17 @@ from yc_cli.commands import (
 )
 
 # Order is the order of `yc --help`: the pipeline first, then the workspace views.
-COMMAND_MODULES = [collect, transcribe, curate, publish, train, infer, merge, evaluate, status, doctor, ui]
+COMMAND_MODULES = [
+    collect,
+    transcribe,
+    curate,
+    publish,
+    train,
+    infer,
+    merge,
+    evaluate,
+    status,
+    compact,
+    doctor,
+    ui,
+]

@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
 def status(ctx: typer.Context) -> None:
     """Show each table's version, rows, last commit and lineage (which input version it was built from).
 
-    With --json: the same as JSON on stdout.
+    Rows kept after a redo of them failed are counted below the table (the error is in the row; the
+    stage's next run tries them again). With --json: the same as JSON on stdout.
     """
     st = state(ctx)
     as_json = st.json
@@ -51,6 +52,13 @@ def status(ctx: typer.Context) -> None:
             ],
         )
     )
+    for r in rows:
+        if r["redo_failed"]:
+            n = r["redo_failed"]
+            out.print(
+                f"{r['table']}: {n} row{'s' if n != 1 else ''} kept after a failed redo "
+                "(the row's error says why; the next run tries again)"
+            )
     _show_published(published)
 
 
@@ -75,9 +83,9 @@ def log_(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Table: videos, transcripts, summaries or examples."),
 ) -> None:
-    """List a table's versions, newest first: when, what stage, rows written, parameters, inputs.
-
-    With --json: the same as JSON on stdout.
+    """List a table's versions, newest first: when, what stage, rows written or replaced, rows deleted,
+    parameters, inputs. Any version listed reads back with --version where a command takes one (yc
+    compact keeps the files of the last week's versions). With --json: the same as JSON on stdout.
     """
     st = state(ctx)
     history = st.store.history(name)
@@ -87,15 +95,16 @@ def log_(
     out.print(
         table(
             f"{name}: versions",
-            ["version", "timestamp (UTC)", "operation", "rows", "stage", "parameters", "inputs"],
+            ["version", "timestamp (UTC)", "operation", "rows", "deleted", "stage", "parameters", "inputs"],
             [
                 (
                     h["version"],
                     h["timestamp"],
                     h["operation"],
                     "-" if h["rows"] is None else h["rows"],
+                    h["deleted"] or "-",
                     h["stage"] or "-",
-                    json.dumps(h["params"], sort_keys=True)[:80],
+                    json.dumps(h["params"], sort_keys=True),
                     ", ".join(f"{k} v{v}" for k, v in h["inputs"].items()) or "-",
                 )
                 for h in history

@@ -4,8 +4,11 @@
 ``skip_ids`` (so nothing already collected is requested again: yt-dlp's own download archive would
 still hit the network), collects the rest with :func:`yc_collect.collect`, and upserts rows by
 ``video_id`` in batches (a later success replaces an earlier failure; failed and skipped videos are
-tried again on the next run). Audio files are published before their row is committed, so a killed
-run never registers a half-written file; its ``.part`` downloads resume on the next run.
+tried again on the next run; a failed redo of a collected video leaves the good row and records why, so
+the next run tries it again). The source is stored, logged and shown without credentials
+(:mod:`yc_collect.redaction`); only yt-dlp sees the real URL. Audio files are published before their row
+is committed, so a killed run never registers a half-written file; its ``.part`` downloads resume on the
+next run. The run holds the ``videos`` write lock (a second run waits, then finds its work done).
 
 Returns a summary dict: source, listed, known, filtered, todo, ok, failed, skipped, kinds (error_kind ->
 count), bytes, audio_s, wall_s, version, failures (first rows that did not succeed), warnings.
@@ -20,6 +23,8 @@ from collections import Counter
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
+from yc_cli.locks import writes
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -32,7 +37,8 @@ MAX_FAILURES_SHOWN = 10
 
 
 def collected_ids(store: Store, need_audio: bool) -> set[str]:
-    """Ids already collected: status ok, and (when audio is wanted) an audio file that is still there."""
+    """Ids already collected: status ok, no failed redo recorded on the row (``error`` set: tried again),
+    and (when audio is wanted) an audio file that is still there."""
     import polars as pl
 
     if not store.exists("videos"):
@@ -40,7 +46,7 @@ def collected_ids(store: Store, need_audio: bool) -> set[str]:
     # upserts keep one row per video_id; a lazy scan avoids pyarrow.dataset (and pandas) on start-up
     frame = (
         pl.scan_delta(str(store.path("videos")))
-        .filter(pl.col("status") == "ok")
+        .filter((pl.col("status") == "ok") & pl.col("error").is_null())
         .select("video_id", "audio_path")
         .collect()
     )
@@ -59,6 +65,7 @@ def _params(source: str, options: CollectOptions) -> dict[str, Any]:
     return {"source": source, **{k: getattr(options, k) for k in keep}}
 
 
+@writes("videos", creates=True)
 def run(
     store: Store,
     source: str,
@@ -72,6 +79,7 @@ def run(
     """Collect ``source`` into the workspace (see the module doc); ``force`` redoes collected videos."""
     from yc_cli.store import BatchWriter
     from yc_collect import CollectOptions, collect, list_source
+    from yc_collect.redaction import redact_url, redact_urls
 
     options = (options or CollectOptions()).validate()
     if force:
@@ -81,14 +89,14 @@ def run(
     with console.status(f"listing {source}") if console is not None else nullcontext():
         listing = list_source(source, options, skip_ids=known)
     summary: dict[str, Any] = {
-        "source": source,
+        "source": redact_url(source),  # the real URL only goes to the request
         "title": listing.title,
         "listed": listing.total,
         "known": len(listing.known),
         "filtered": sum(listing.filtered.values()),
         "filtered_by": dict(listing.filtered),
         "todo": len(listing.entries),
-        "warnings": list(listing.warnings),
+        "warnings": [redact_urls(w) for w in listing.warnings],
     }
     counts: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
@@ -106,7 +114,6 @@ def run(
             {},
             every_rows=every_rows,
             every_s=every_s,
-            upsert=True,
         ) as writer,
         _Bar(console, len(listing.entries)) as bar,
     ):
@@ -133,9 +140,10 @@ def run(
                 else:
                     kinds[row["error_kind"] or "other"] += 1
                     if len(failures) < MAX_FAILURES_SHOWN:
-                        failures.append(
-                            {k: row.get(k) for k in ("video_id", "title", "status", "error_kind", "error")}
-                        )
+                        failure = {
+                            k: row.get(k) for k in ("video_id", "title", "status", "error_kind", "error")
+                        }
+                        failures.append({**failure, "error": redact_urls(failure["error"])})
                 bar.advance(row.get("title") or row["video_id"])
         finally:
             rows.close()  # stops the workers if the loop was interrupted

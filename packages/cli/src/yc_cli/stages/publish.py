@@ -78,6 +78,7 @@ def dataset_frame(store: Store, version: int | None = None) -> tuple[pl.DataFram
     import polars as pl
 
     from yc_cli import __version__
+    from yc_collect.redaction import redact_url
     from yc_curate.publish import DatasetCardInfo
 
     ver = store.version("examples") if version is None else version
@@ -123,7 +124,8 @@ def dataset_frame(store: Store, version: int | None = None) -> tuple[pl.DataFram
         language=languages or ["en"],
         tags=[*(f"template:{t}" for t in templates)],
         channels=channels,
-        sources=sorted({s for s in videos.get_column("source").to_list() if s}),
+        # tables written by yc hold redacted URLs already; older ones may not
+        sources=sorted({redact_url(s) for s in videos.get_column("source").to_list() if s}),
         n_videos=ids.len(),
         audio_hours=round(float(seconds.sum()) / 3600, 3) if seconds.len() else None,
         transcription=_backends(transcripts.select("backend", "model")),

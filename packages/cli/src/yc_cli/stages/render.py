@@ -1,7 +1,9 @@
 """The render stage: transcripts + summaries + titles -> filters, dedup -> ``examples`` (template, split).
 
-Incremental: a video is rendered again only when it has no current example with the same ``params_hash``
-(template, parameters, tokenizer, curation settings) or its title / summary changed. Also writes
+The ``examples`` table then holds exactly the dataset (one row per video and chunk, this run's
+parameters; what it replaced stays in older versions). Incremental: a video is rendered again only when it
+has no current example with the same ``params_hash`` (template, parameters, tokenizer, curation settings)
+or its title / summary changed. Also writes
 ``<workspace>/template.json`` (so training and ``yc infer`` rebuild the same prompt) and the token-length
 histogram ``<workspace>/reports/tokens.png``.
 
@@ -17,6 +19,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from yc_cli.locks import writes
 
 if TYPE_CHECKING:
     import polars as pl
@@ -67,6 +71,7 @@ def _summaries(store: Store, summary_hash: str | None, summary_backend: str | No
     return store.current("summaries", where=where).select("video_id", "summary")
 
 
+@writes("examples")
 def run(
     store: Store,
     *,
@@ -198,6 +203,9 @@ def run(
     kept_ids = {r["video_id"] for r in kept}
     if dataset is not None:
         dataset = dataset.filter(pl.col("video_id").is_in(list(kept_ids)))
+        # the table holds exactly the dataset: rows of other parameters, of videos the filters now drop and
+        # chunks left over from a longer render go (older versions keep them)
+        store.keep_only("examples", dataset, stage=STAGE, params=params, inputs=inputs)
     n_tokens: list[int] = []
     if dataset is not None and len(dataset):
         if tok is not None:

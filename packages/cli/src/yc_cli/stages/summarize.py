@@ -10,6 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from yc_cli.locks import writes
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -43,6 +45,7 @@ def summary_hash(summarizer: Any) -> str:
     return prompt_hash(summarizer.prompt, summarizer.name, summarizer.model)
 
 
+@writes("summaries")
 def run(
     store: Store,
     *,

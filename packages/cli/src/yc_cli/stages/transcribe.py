@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from yc_cli.locks import writes
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -80,6 +82,7 @@ def _total_seconds(items: Sequence[AudioItem]) -> float:
     return total
 
 
+@writes("transcripts", "summaries")
 def run(
     store: Store,
     *,
@@ -136,7 +139,10 @@ def run(
             store.missing(
                 "transcripts",
                 [i.id for i in items],
-                where=(pl.col("params_hash") == h) & (pl.col("status") != "failed"),
+                # a failed redo recorded on a good row (error set) is tried again
+                where=(pl.col("params_hash") == h)
+                & (pl.col("status") != "failed")
+                & pl.col("error").is_null(),
             )
         )
         items = [i for i in items if i.id in todo]
