@@ -161,10 +161,13 @@ def _fill(text: str, scene: dict[str, str]) -> str:
 
 
 def snapshot(*folders: str) -> dict[str, str]:
-    """Every file under the folders with the hash of its bytes (and every folder, by name)."""
+    """Every file under the folders with the hash of its bytes (and every folder, by name). A workspace's
+    ``.yc/locks/`` is left out: the empty lock files of the one-writer-per-table locks are yc's own."""
     seen: dict[str, str] = {}
     for folder in folders:
         for path in sorted(Path(folder).rglob("*")):
+            if ".yc" in path.relative_to(folder).parts:
+                continue
             seen[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
     return seen
 

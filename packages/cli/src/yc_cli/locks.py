@@ -62,6 +62,7 @@ def _one(root: Path, table: str, on_wait: OnWait | None) -> Iterator[None]:
         else:
             log.warning("waiting for the '%s' table, which another run is writing (%s)", table, who)
         lock.acquire()  # blocks until the other run ends (Ctrl-C stops waiting)
+    owner_file = folder / f"{table}.owner"
     try:
         command = redact_urls(" ".join(["yc", *sys.argv[1:]]))
         owner = {
@@ -69,9 +70,10 @@ def _one(root: Path, table: str, on_wait: OnWait | None) -> Iterator[None]:
             "command": command,
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        (folder / f"{table}.owner").write_text(json.dumps(owner))
+        owner_file.write_text(json.dumps(owner))
         yield
     finally:
+        owner_file.unlink(missing_ok=True)  # ours: written above, while holding the lock
         lock.release()
 
 
