@@ -144,8 +144,8 @@ def load_tokenizer(cfg: TrainConfig) -> tuple[Any, int]:
     added = 0
     special = cfg.special_tokens
     if special is not None:
-        spec = special.model_dump(exclude_none=True)
-        extra = spec.pop("additional_special_tokens", None)
+        spec = special.model_dump(exclude_none=True, exclude={"additional_special_tokens"})
+        extra = special.additional_special_tokens
         if spec:
             added += tok.add_special_tokens(spec)
         if extra:

@@ -53,6 +53,8 @@ _COMPAT_GROUPS = {
     "yc has `yc train merge` and `yc infer`": """
         merge_lora merge_method gradio_title gradio_share gradio_server_name gradio_server_port
         gradio_max_new_tokens gradio_temperature tokenizer_save_jinja_files""",
+    "checkpoint file format (transformers 5 always writes safetensors, as yc does)": """
+        save_safetensors""",
     "old architecture hint or config class name; yc reads the model's own config.json": """
         is_mistral_derived_model is_llama_derived_model is_falcon_derived_model is_qwen_derived_model
         cls_model_config tokenizer_legacy""",

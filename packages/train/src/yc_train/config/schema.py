@@ -315,7 +315,6 @@ class TrainConfig(_AxolotlKeys):
         None, description="Whether a higher metric_for_best_model is better (default: false for losses)."
     )
     save_total_limit: int | None = Field(None, ge=1, description="Keep at most this many checkpoints.")
-    save_safetensors: bool | None = Field(None, description="Save weights as safetensors (default true).")
     early_stopping_patience: int | None = Field(
         None, ge=1, description="Stop after N evaluations without improvement."
     )
@@ -443,13 +442,13 @@ class TrainConfig(_AxolotlKeys):
         """
         if self.attn_implementation:
             return "sdpa" if self.attn_implementation == "xformers" else self.attn_implementation
-        if self.flash_attention:
-            return "flash_attention_2"
-        if self.flex_attention:
-            return "flex_attention"
-        if self.eager_attention:
-            return "eager"
-        return "sdpa"
+        legacy = {  # checks.conflicts allows at most one of these flags
+            "flash_attention_2": self.flash_attention,
+            "flex_attention": self.flex_attention,
+            "eager": self.eager_attention,
+            "sdpa": self.sdp_attention or self.xformers_attention,
+        }
+        return next((impl for impl, on in legacy.items() if on), "sdpa")
 
     def resolved_bf16(self, supported: bool) -> bool:
         """Whether to compute in bfloat16: ``bf16: auto`` follows ``supported`` (the device's support)."""
