@@ -159,6 +159,9 @@ def test_axolotl_value_spellings_load() -> None:
     assert cfg.evals_per_epoch == 0 and cfg.resolved_attn_implementation() == "sdpa"
     assert cfg.gradient_checkpointing == "offload"
     assert cfg.overrides_of_model_config == {"rope_theta": 20000.0} and cfg.model_type == "LlamaForCausalLM"
+    hub, _ = load_config(None, data={**BASE, "attn_implementation": "kernels-community/vllm-flash-attn3"})
+    assert hub.resolved_attn_implementation() == "kernels-community/vllm-flash-attn3"
+    assert "use one of" in _problems({"attn_implementation": "flash_atention_2"})["attn_implementation"]
     problems = _problems({"attn_implementation": "sage", "excess_length_strategy": "truncate"})
     assert problems["attn_implementation"].startswith("not supported: attn_implementation sage")
     assert problems["excess_length_strategy"].startswith("not supported: excess_length_strategy truncate")

@@ -68,6 +68,11 @@ def resolve_attention(cfg: TrainConfig, model_type: str, packing: bool, warnings
     fast = attention.register() if packing and model_type in attention.VARLEN_MODEL_TYPES else "sdpa"
     if cfg.xformers_attention or cfg.attn_implementation == "xformers":
         warnings.append("xformers_attention: yc uses sdpa (same maths)")
+    if "/" in want:  # a Hub kernel (kernels-community/...): transformers loads it through `kernels` on a GPU
+        if has_cuda():
+            return want
+        warnings.append(f"{want} needs a CUDA GPU; using {fast} instead (speed only, same results)")
+        return fast
     if want.startswith("flash_attention"):
         pkg = "flash_attn" if want == "flash_attention_2" else "flash_attn_interface"
         if has_cuda() and importlib.util.find_spec(pkg) is not None:

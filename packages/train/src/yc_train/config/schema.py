@@ -9,7 +9,7 @@ effect in yc. Cross-field rules (warmup_steps + warmup_ratio, qlora without load
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, create_model, field_validator, model_validator
 
@@ -245,9 +245,10 @@ class TrainConfig(_AxolotlKeys):
     gradient_checkpointing_kwargs: dict[str, Any] | None = Field(
         None, description="e.g. use_reentrant: false."
     )
-    attn_implementation: AttnImpl | None = Field(
+    attn_implementation: AttnImpl | str | None = Field(
         None,
-        description="Attention kernel: sdpa (default), eager, flash_attention_2, flash_attention_3, flex_attention.",
+        description="Attention kernel: sdpa (default), eager, flash_attention_2, flash_attention_3, flex_attention, "
+        "xformers (runs as sdpa), or a Hub kernel such as kernels-community/vllm-flash-attn3 (GPU; sdpa elsewhere).",
     )
     flash_attention: bool | None = Field(
         None, description="Legacy: true = attn_implementation flash_attention_2."
@@ -398,11 +399,18 @@ class TrainConfig(_AxolotlKeys):
     @field_validator("attn_implementation", mode="before")
     @classmethod
     def _attn(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip() in _ATTN_REFUSED:
+        if not isinstance(value, str):
+            return value
+        name = value.strip()
+        if name in _ATTN_REFUSED:
+            raise ValueError(f"not supported: attn_implementation {name} — {_ATTN_REFUSED[name]}")
+        known = get_args(AttnImpl)
+        if name not in known and not re.fullmatch(r"[\w.-]+/[\w.-]+(:[\w.-]+)?", name):
             raise ValueError(
-                f"not supported: attn_implementation {value.strip()} — {_ATTN_REFUSED[value.strip()]}"
+                f"unknown attn_implementation '{name}'{did_you_mean(name, known)}: use one of "
+                f"{', '.join(known)}, or a Hub kernel (org/name)"
             )
-        return value
+        return name
 
     @field_validator("excess_length_strategy", mode="before")
     @classmethod
