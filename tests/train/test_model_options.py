@@ -117,7 +117,7 @@ def test_loraplus_and_embedding_lr_set_the_optimizer_groups(tmp_path, tiny_llama
     from transformers import TrainingArguments
 
     from yc_train.model_setup import load_model, load_tokenizer
-    from yc_train.recipe import _trainer_class
+    from yc_train.trainer import trainer_class
 
     def optimizer_for(cfg):
         tok, added = load_tokenizer(cfg)
@@ -125,7 +125,7 @@ def test_loraplus_and_embedding_lr_set_the_optimizer_groups(tmp_path, tiny_llama
         args = TrainingArguments(
             output_dir=str(tmp_path / "o"), learning_rate=1e-3, use_cpu=True, report_to="none"
         )
-        trainer = _trainer_class()(model=model, args=args)
+        trainer = trainer_class()(model=model, args=args)
         trainer.yc_cfg = cfg
         return model, trainer.create_optimizer()
 
@@ -148,11 +148,11 @@ def test_loraplus_and_embedding_lr_set_the_optimizer_groups(tmp_path, tiny_llama
 
 
 def test_cadence_and_fsdp_settings() -> None:
-    from yc_train.recipe import _cadence, fsdp_settings, kept_rows
+    from yc_train.train_settings import cadence, fsdp_settings, kept_rows
 
-    assert _cadence(0, None, 10) == ("no", None)  # evals_per_epoch: 0
-    assert _cadence(2, None, 10, "epoch") == ("epoch", None)
-    assert _cadence(2, None, 10) == ("steps", 5)
+    assert cadence(0, None, 10) == ("no", None)  # evals_per_epoch: 0
+    assert cadence(2, None, 10, "epoch") == ("epoch", None)
+    assert cadence(2, None, 10) == ("steps", 5)
     assert kept_rows([1, 2, 50, 200], 2, 100) == [1, 2]
     base = {"base_model": "x", "datasets": ["./rows.jsonl"]}
     v2, _ = load_config(None, data={**base, "fsdp_version": 2, "fsdp_config": {"fsdp_offload_params": True}})

@@ -7,9 +7,7 @@ and, when the data came from a yc workspace with a ``template.json``, ``yc_templ
 
 from __future__ import annotations
 
-import itertools
 import logging
-import math
 import os
 import shutil
 import time
@@ -22,157 +20,6 @@ if TYPE_CHECKING:
     from yc_train.config import TrainConfig
 
 log = logging.getLogger(__name__)
-
-
-def _trainer_class():
-    import torch
-    from transformers import Trainer
-    from transformers.trainer_pt_utils import LengthGroupedSampler
-
-    class YcTrainer(Trainer):
-        """HF Trainer with yc's loss (normalised by labelled tokens over the whole accumulated batch) and tokens/s."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.model_accepts_loss_kwargs = True  # our forward divides by num_items_in_batch itself
-            self._tokens = 0
-            self._tokens_at_log = 0
-            self._time_at_log = time.perf_counter()
-            self.yc_cfg: TrainConfig | None = None  # set by train(): LR groups and length grouping
-            self.yc_lengths: list[int] | None = None
-
-        def create_optimizer(self, model=None):  # type: ignore[override]
-            cfg = self.yc_cfg
-            special = cfg is not None and (
-                cfg.loraplus_lr_ratio or cfg.embedding_lr or cfg.embedding_lr_scale
-            )
-            if self.optimizer is None and special:
-                from yc_train.optim_groups import embedding_groups, loraplus_groups
-
-                target = self.model if model is None else model
-                cls, kwargs = Trainer.get_optimizer_cls_and_kwargs(self.args, target)
-                decay = set(self.get_decay_parameter_names(target))
-                lr, wd = self.args.learning_rate, self.args.weight_decay
-                groups = (
-                    loraplus_groups(target, decay, lr, wd, cfg.loraplus_lr_ratio, cfg.loraplus_lr_embedding)
-                    if cfg.loraplus_lr_ratio
-                    else embedding_groups(
-                        target.named_parameters(), decay, lr, wd, cfg.embedding_lr, cfg.embedding_lr_scale
-                    )
-                )
-                self.optimizer = cls(groups, **kwargs)
-            return super().create_optimizer(model)
-
-        def _get_train_sampler(self, train_dataset=None):  # type: ignore[override]
-            if self.yc_lengths is None:
-                return super()._get_train_sampler(train_dataset)
-            batch = self.args.train_batch_size * self.args.gradient_accumulation_steps
-            return LengthGroupedSampler(batch, lengths=self.yc_lengths)
-
-        def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
-            mask = inputs.get("attention_mask")
-            self._tokens += int(mask.sum()) if mask is not None else int(inputs["input_ids"].numel())
-            bounds = inputs.pop("bin_bounds", None)
-            if not bounds or len(bounds) <= 2 or self.args.world_size > 1:
-                return super().training_step(model, inputs, num_items_in_batch)
-            # one process: run the packed bins of this micro batch one after another (same gradients, since
-            # each part is normalised by the whole step's token count) so activations exist for one bin only
-            total = None
-            for a, b in itertools.pairwise(bounds):
-                part = _slice_bin(inputs, a, b)
-                loss = super().training_step(model, part, num_items_in_batch)
-                total = loss if total is None else total + loss
-            return total
-
-        def log(self, logs: dict[str, float], start_time: float | None = None) -> None:  # type: ignore[override]
-            if "loss" in logs:
-                now = time.perf_counter()
-                world = max(1, self.args.world_size)
-                done = (self._tokens - self._tokens_at_log) * world
-                logs["tokens_per_s"] = round(done / max(now - self._time_at_log, 1e-9), 2)
-                logs["tokens"] = self._tokens * world
-                self._tokens_at_log, self._time_at_log = self._tokens, now
-            super().log(logs, start_time)
-
-        def _save_checkpoint(self, model, trial):  # type: ignore[override]
-            super()._save_checkpoint(model, trial)
-            torch.cuda.empty_cache() if torch.cuda.is_available() else None
-
-    return YcTrainer
-
-
-def _slice_bin(inputs: dict[str, Any], a: int, b: int) -> dict[str, Any]:
-    """The tokens [a, b) of a flat packed row (whole samples), with cu_seq_lens rebased."""
-    part = {k: inputs[k][:, a:b] for k in ("input_ids", "position_ids", "labels", "shift_labels")}
-    cu = inputs.get("cu_seq_lens_q")
-    if cu is not None:
-        sub = cu[(cu >= a) & (cu <= b)] - a
-        part.update(
-            cu_seq_lens_q=sub,
-            cu_seq_lens_k=sub,
-            max_length_q=int((sub[1:] - sub[:-1]).max()),
-            max_length_k=int((sub[1:] - sub[:-1]).max()),
-        )
-    return part
-
-
-def _steps_per_epoch(n_items: int, micro: int, accum: int, world: int) -> int:
-    return max(1, math.ceil(math.ceil(n_items / max(1, micro * world)) / max(1, accum)))
-
-
-def _cadence(
-    per_epoch: int | None, steps: float | None, steps_per_epoch: int, strategy: str | None = None
-) -> tuple[str, float | None]:
-    """(strategy, steps) for transformers: an explicit no / epoch wins, else steps or N per epoch."""
-    if strategy in ("no", "epoch"):
-        return strategy, None
-    if steps:
-        return "steps", steps
-    if per_epoch:
-        return "steps", max(1, steps_per_epoch // per_epoch)
-    return ("epoch", None) if strategy == "steps" else ("no", None)
-
-
-def _best_model(cfg: TrainConfig, eval_strategy: str) -> str:
-    """The metric that picks the best checkpoint ('' when load_best_model_at_end is off)."""
-    if not cfg.load_best_model_at_end and cfg.save_strategy != "best":
-        return ""
-    if eval_strategy == "no":
-        raise TrainError(
-            "load_best_model_at_end needs evaluations",
-            "set val_set_size or test_datasets, and evals_per_epoch or eval_steps",
-        )
-    return cfg.metric_for_best_model or "eval_loss"
-
-
-def kept_rows(lengths: list[int], min_len: int, max_len: int) -> list[int]:
-    """Indices of rows with min_len <= tokens <= max_len (min_sample_len, eval_sequence_len)."""
-    return [i for i, n in enumerate(lengths) if min_len <= n <= max_len]
-
-
-def _packed(lengths: list[int], keep: list[int], seq_len: int, pack: Any) -> list[list[int]]:
-    """Pack only the kept rows; groups refer to the original row indices."""
-    return [[keep[j] for j in group] for group in pack([lengths[i] for i in keep], seq_len)]
-
-
-def fsdp_settings(cfg: TrainConfig) -> dict[str, Any] | None:
-    """fsdp_config with its version: fsdp_version, else fsdp_config's own, else 1 (Axolotl's default)."""
-    if not cfg.fsdp_config and not cfg.fsdp_version:
-        return None
-    inner = dict(cfg.fsdp_config or {})
-    nested = inner.pop("fsdp_version", None) or inner.pop("version", None)
-    return {**inner, "version": int(cfg.fsdp_version or nested or 1)}
-
-
-def _optim_args(value: str | dict[str, Any] | None) -> str | None:
-    """transformers wants ``"k=v,k=v"``; Axolotl also takes a mapping."""
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items())
-    return value
-
-
-def _or(value: float | None, default: float) -> float:
-    return default if value is None else value
 
 
 def _report_to(cfg: TrainConfig, out: Path, warnings: list[str]) -> list[str]:
@@ -226,6 +73,17 @@ def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
     )
     from yc_train.packing import BinDataset, FlatCollator, PadCollator, pack_bfd, packing_efficiency
     from yc_train.plots import loss_plot
+    from yc_train.train_settings import (
+        best_model_metric,
+        cadence,
+        fsdp_settings,
+        kept_rows,
+        optim_args_text,
+        or_default,
+        packed_groups,
+        steps_per_epoch,
+    )
+    from yc_train.trainer import trainer_class
 
     t0 = time.perf_counter()
     warnings: list[str] = []
@@ -273,9 +131,9 @@ def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
 
     flat = packing or attn.startswith(("flash", "yc_varlen"))
     if packing:
-        train_groups = _packed(prep.train.lengths(), train_keep, seq_len, pack_bfd)
+        train_groups = packed_groups(prep.train.lengths(), train_keep, seq_len, pack_bfd)
         val_groups = (
-            _packed(prep.val.lengths(), val_keep, seq_len, pack_bfd)
+            packed_groups(prep.val.lengths(), val_keep, seq_len, pack_bfd)
             if cfg.eval_sample_packing is not False and val_keep
             else [[i] for i in val_keep]
         )
@@ -323,12 +181,12 @@ def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
         log.info("debug: its labels: %s", prep.train.labels[0][:200])
 
     micro, accum = cfg.micro_batch_size, cfg.gradient_accumulation_steps
-    spe = _steps_per_epoch(len(train_ds), micro, accum, _world_size())
-    eval_strategy, eval_steps = _cadence(cfg.evals_per_epoch, cfg.eval_steps, spe, cfg.eval_strategy)
+    spe = steps_per_epoch(len(train_ds), micro, accum, _world_size())
+    eval_strategy, eval_steps = cadence(cfg.evals_per_epoch, cfg.eval_steps, spe, cfg.eval_strategy)
     if val_ds is None:
         eval_strategy, eval_steps = "no", None
-    save_strategy, save_steps = _cadence(cfg.saves_per_epoch, cfg.save_steps, spe, cfg.save_strategy)
-    best = _best_model(cfg, eval_strategy)
+    save_strategy, save_steps = cadence(cfg.saves_per_epoch, cfg.save_steps, spe, cfg.save_strategy)
+    best = best_model_metric(cfg, eval_strategy)
     if best:
         save_strategy, save_steps = eval_strategy, eval_steps  # transformers needs them to match
     warmup: float = cfg.warmup_steps or 0
@@ -364,12 +222,12 @@ def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
         lr_scheduler_kwargs=sched_kwargs,
         warmup_steps=warmup,
         optim=optim,
-        optim_args=_optim_args(cfg.optim_args),
+        optim_args=optim_args_text(cfg.optim_args),
         weight_decay=cfg.weight_decay,
-        adam_beta1=_or(cfg.adam_beta1, 0.9),
-        adam_beta2=_or(cfg.adam_beta2, 0.999),
-        adam_epsilon=_or(cfg.adam_epsilon, 1e-8),
-        max_grad_norm=_or(cfg.max_grad_norm, 1.0),
+        adam_beta1=or_default(cfg.adam_beta1, 0.9),
+        adam_beta2=or_default(cfg.adam_beta2, 0.999),
+        adam_epsilon=or_default(cfg.adam_epsilon, 1e-8),
+        max_grad_norm=or_default(cfg.max_grad_norm, 1.0),
         bf16=bf16,
         fp16=fp16,
         activation_checkpointing=bool(cfg.gradient_checkpointing),
@@ -424,7 +282,7 @@ def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
     if console is not None:
         callbacks.append(ConsoleProgress(console))
 
-    trainer = _trainer_class()(
+    trainer = trainer_class()(
         model=model,
         args=args,
         train_dataset=train_ds,

@@ -1,8 +1,8 @@
 """The typed training config: Axolotl's key names (current and legacy), plus a few yc keys.
 
 Every field carries a description (it becomes the JSON Schema docs an editor shows). Keys marked
-``[yc]`` are yc's own; keys marked ``[compat]`` are accepted so an Axolotl file loads cleanly but have no
-effect in yc. Cross-field rules (warmup_steps + warmup_ratio, qlora without load_in_4bit, ...) live in
+``[yc]`` are yc's own. Axolotl's keys that have no effect in yc (compatibility) or that yc refuses come from the
+tables in :mod:`yc_train.config.axolotl_keys`, marked as :mod:`yc_train.config.marks` describes. Cross-field rules (warmup_steps + warmup_ratio, qlora without load_in_4bit, ...) live in
 :mod:`yc_train.config.checks` so a loader can report them together with field errors.
 """
 
