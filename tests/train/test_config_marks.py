@@ -175,6 +175,13 @@ def test_lora_target_modules_regex_stays_a_regex() -> None:
     assert cfg.lora_target_modules == ["q_proj", "v_proj"]
 
 
+def test_lora_target_parameters_alone_are_targets() -> None:
+    cfg, _ = load_config(
+        None, data={**BASE, "adapter": "lora", "lora_target_parameters": ["mlp.experts.gate_up_proj"]}
+    )
+    assert cfg.lora_target_parameters == ["mlp.experts.gate_up_proj"] and cfg.lora_target_modules is None
+
+
 def test_unfrozen_parameters_need_a_full_fine_tune() -> None:
     problems = _problems({"adapter": "lora", "lora_target_linear": True, "unfrozen_parameters": ["^lm_head"]})
     assert "full fine-tune" in problems["unfrozen_parameters"]

@@ -159,3 +159,16 @@ def test_cadence_and_fsdp_settings() -> None:
     assert fsdp_settings(v2) == {"fsdp_offload_params": True, "version": 2}
     v1, _ = load_config(None, data={**base, "fsdp_config": {"fsdp_state_dict_type": "FULL_STATE_DICT"}})
     assert fsdp_settings(v1) == {"fsdp_state_dict_type": "FULL_STATE_DICT", "version": 1}  # Axolotl's default
+
+
+def test_lora_target_parameters_adapt_fused_experts(tmp_path, smollm2_dir):
+    """MoE expert LoRA: lora_target_parameters adapts the fused expert weights (and nothing else)."""
+    from yc_train.model_setup import load_model, load_tokenizer
+
+    mixtral = tiny_model(tmp_path / "mixtral", "mixtral", smollm2_dir)
+    cfg = _cfg(tmp_path, mixtral, lora_target_linear=None, lora_target_modules=None, lora_dropout=0.0,
+               lora_target_parameters=["experts.gate_up_proj"])  # fmt: skip
+    tok, added = load_tokenizer(cfg)
+    model = load_model(cfg, tok, added, "sdpa", torch.float32)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all(".mlp.experts.lora_" in n for n in trainable), trainable

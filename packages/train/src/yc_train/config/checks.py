@@ -81,7 +81,9 @@ def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append(("load_in_4bit", "adapter qlora needs load_in_4bit: true"))
     if adapter == "lora" and four:
         out.append(("adapter", "load_in_4bit with adapter lora: use adapter: qlora"))
-    targets = is_on(v.get("lora_target_linear")) or bool(v.get("lora_target_modules"))
+    targets = any(bool(v.get(k)) for k in ("lora_target_modules", "lora_target_parameters")) or is_on(
+        v.get("lora_target_linear")
+    )
     if adapter and not targets and not _set(v.get("lora_model_dir")):
         out.append(
             (
