@@ -53,6 +53,9 @@ _COMPAT_GROUPS = {
     "yc has `yc train merge` and `yc infer`": """
         merge_lora merge_method gradio_title gradio_share gradio_server_name gradio_server_port
         gradio_max_new_tokens gradio_temperature tokenizer_save_jinja_files""",
+    "quantizing fused MoE expert weights on load to save memory (QLoRA on experts); yc's QLoRA quantizes linear "
+    "layers only, so fused expert weights stay in the compute dtype (more memory, no quantization error there)": """
+        quantize_moe_experts""",
     "checkpoint file format (transformers 5 always writes safetensors, as yc does)": """
         save_safetensors""",
     "old architecture hint or config class name; yc reads the model's own config.json": """
@@ -78,7 +81,7 @@ _REFUSED_GROUPS = {
     "quantization-aware training, FP8/FP4/1.58-bit or GPTQ weights, pure half-precision weights, or "
     "compressing the result; yc trains fp32/bf16/fp16-autocast weights (4/8-bit bitsandbytes base for QLoRA)": """
         qat quantization fp8 fp8_config fp8_enable_fsdp_float8_all_gather gptq model_quantization_config
-        model_quantization_config_kwargs quantize_moe_experts use_onebitllms bfloat16 float16 float32
+        model_quantization_config_kwargs use_onebitllms bfloat16 float16 float32
         nonexpert_quantization gemma4_fp8_nonexpert gemma4_nf4_nonexpert dsv4_fp8_nonexpert_mode dsv4_bf16_all
         dsv4_fp4_grouped_mode nvfp4_merge_aware nvfp4_merge_aware_start_step llmcompressor recipe
         save_compressed""",
