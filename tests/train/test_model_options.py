@@ -172,3 +172,28 @@ def test_lora_target_parameters_adapt_fused_experts(tmp_path, smollm2_dir):
     model = load_model(cfg, tok, added, "sdpa", torch.float32)
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable and all(".mlp.experts.lora_" in n for n in trainable), trainable
+
+
+def test_length_rules_raise_drop_and_group(tmp_path, tiny_llama):
+    """excess_length_strategy: raise stops on rows over sequence_len; min_sample_len drops short rows;
+    group_by_length trains on the rows that are left."""
+    from yc_train.recipe import train
+
+    rows = [
+        {"prompt": f"Q{i}: ", "completion": " ".join(["go"] * n)}
+        for i, n in enumerate([1, 1, 12, 14, 16, 18, 20, 80])  # two tiny rows, one row far over 48 tokens
+    ]
+    data = tmp_path / "rows.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    common = dict(special_tokens=None, loss_watchdog_threshold=None, bf16=False, gradient_checkpointing=False,
+                  flash_attention=None, optimizer="adamw_torch", evals_per_epoch=None, saves_per_epoch=None,
+                  val_set_size=0, warmup_steps=0, sequence_len=48, sample_packing=False, max_steps=2)  # fmt: skip
+    cfg, _ = load_config(lora_yml(tmp_path, tiny_llama, data, **common, excess_length_strategy="raise"))
+    with pytest.raises(TrainError, match="1 rows are longer than sequence_len 48"):
+        train(cfg)
+    cfg, _ = load_config(
+        lora_yml(tmp_path, tiny_llama, data, **common, min_sample_len=8, group_by_length=True)
+    )
+    summary = train(cfg)
+    assert summary["train_samples"] == 5  # 8 rows - 1 over sequence_len - 2 under min_sample_len
+    assert any("shorter than min_sample_len 8" in w for w in summary["warnings"]) and summary["steps"] == 2
