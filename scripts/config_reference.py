@@ -27,9 +27,14 @@ def _type(prop: dict) -> str:
     return str(prop.get("type", "any"))
 
 
-def _rows(schema: dict) -> list[str]:
+STATUS = "x-yc-status"
+
+
+def _rows(props: dict) -> list[str]:
     rows = []
-    for name, prop in schema["properties"].items():
+    for name, prop in props.items():
+        if prop.get(STATUS, "honoured") != "honoured":
+            continue
         default = prop.get("default", "")
         default = "" if default is None else f"`{json.dumps(default)}`"
         desc = (prop.get("description") or "").replace("|", "\\|").replace("\n", " ")
@@ -38,27 +43,59 @@ def _rows(schema: dict) -> list[str]:
     return rows
 
 
-def render() -> str:
-    from yc_train.config import DatasetConfig, TrainConfig
+def _grouped(props: dict, status: str) -> list[str]:
+    """Keys of one mark, grouped by what they do in Axolotl (one row per shared description)."""
+    groups: dict[str, list[str]] = {}
+    for name, prop in props.items():
+        if prop.get(STATUS) == status:
+            groups.setdefault(prop.get("description") or "", []).append(f"`{name}`")
+    return ["| " + ", ".join(keys) + " | " + desc.replace("|", "\\|") + " |" for desc, keys in groups.items()]
 
+
+def _section(title: str, props: dict) -> list[str]:
     head = "| key | type | default | meaning |\n|---|---|---|---|"
+    out = [f"## {title}", "", "### honoured", "", head, *_rows(props), ""]
+    for status, intro in (
+        (
+            "compatibility",
+            "Accepted so an Axolotl config loads; no effect in yc. Reported once as a warning when set.",
+        ),
+        (
+            "refused",
+            "They change what is trained and yc does not do it: setting one is an error, "
+            "`not supported: KEY — what it does in Axolotl`.",
+        ),
+    ):
+        rows = _grouped(props, status)
+        if rows:
+            out += [
+                f"### {status}",
+                "",
+                intro,
+                "",
+                "| keys | what they do in Axolotl |",
+                "|---|---|",
+                *rows,
+                "",
+            ]
+    return out
+
+
+def render() -> str:
+    from yc_train.config import json_schema
+
+    schema = json_schema()
     return "\n".join(
         [
             "# `yc train` config reference",
             "",
             "Generated from the schema by `scripts/config_reference.py`; `yc train schema` prints the JSON Schema.",
             "Axolotl's current and legacy key names are both accepted; blank values mean unset.",
+            "Every key carries a mark (`x-yc-status` in the JSON Schema): **honoured** (yc does what Axolotl does),",
+            "**compatibility** (accepted, no effect in yc, reported once) or **refused** (an error when set).",
             "",
-            "## Top level",
-            "",
-            head,
-            *_rows(TrainConfig.model_json_schema()),
-            "",
-            "## `datasets[]`",
-            "",
-            head,
-            *_rows(DatasetConfig.model_json_schema()),
-            "",
+            *_section("Top level", schema["properties"]),
+            *_section("`datasets[]`", schema["$defs"]["DatasetConfig"]["properties"]),
         ]
     )
 

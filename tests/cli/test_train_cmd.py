@@ -43,7 +43,16 @@ BAD_KEYS = ("datasets[0].path", "micro_batch_size", "warmup_ratio", "load_in_4bi
 def test_validate_accepts_every_example(example: Path, capsys) -> None:
     assert main(["train", "validate", str(example), "--strict"]) == 0
     captured = capsys.readouterr()
-    assert "is a valid config" in captured.err and "warning" not in captured.err
+    assert "is a valid config" in captured.err
+    # the only warning allowed: the seed's lora.yml sets two Axolotl keys that change nothing in yc
+    warnings = captured.err.replace("\n", " ").split("warning:")[1:]
+    assert all(
+        w.strip()
+        .removeprefix("config:")
+        .strip()
+        .startswith("no effect in yc (accepted for Axolotl compatibility)")
+        for w in warnings
+    )
     assert "base_model" in captured.out
 
 

@@ -71,6 +71,15 @@ def test_typo_in_yaml(tmp_path: Path) -> None:
     assert_one_line_fix(yc("train", "validate", str(config)), "YAML syntax", "fix the YAML syntax")
 
 
+def test_refused_axolotl_key(tmp_path: Path) -> None:
+    # A DPO config must not train as plain SFT: the key is refused with what it does in Axolotl.
+    config = tmp_path / "dpo.yml"
+    config.write_text("base_model: x\nrl: dpo\ndatasets:\n  - path: d\n")
+    res = yc("train", "validate", str(config))
+    assert_one_line_fix(res, "not supported: rl", "fix the keys")
+    assert "preference" in res.stderr
+
+
 def test_missing_extra(tmp_path: Path) -> None:
     # Simulate an install without the deepgram extra: the module cannot be imported.
     code = (

@@ -29,6 +29,14 @@ def _write(tmp_path: Path, text: str, name: str = "cfg.yml") -> Path:
     return path
 
 
+NO_EFFECT = "no effect in yc (accepted for Axolotl compatibility)"
+
+
+def _any_type(prop: dict) -> bool:
+    """A property that takes any value (compatibility and refused keys), null included."""
+    return not ({"type", "anyOf", "$ref", "enum", "const"} & set(prop))
+
+
 MINIMAL = """\
 base_model: HuggingFaceTB/SmolLM2-135M
 datasets:
@@ -50,7 +58,7 @@ def test_examples_exist_for_every_documented_setup() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_config_validates_strictly_without_warnings(path: Path) -> None:
     cfg, warnings = load_config(path, strict=True)
-    assert warnings == []
+    assert [w for w in warnings if not w.startswith(NO_EFFECT)] == []
     assert cfg.datasets and cfg.base_model
     # the resolved form loads back to the same config
     again, _ = load_config(None, data=yaml.safe_load(cfg.to_yaml()), strict=True)
@@ -68,7 +76,8 @@ def test_example_adapters_match_their_names() -> None:
 
 def test_seed_lora_yml_loads_with_every_value() -> None:
     cfg, warnings = load_config(SEED_LORA)
-    assert warnings == []  # is_mistral_derived_model, local_rank, eval_table_size, ... are all known keys
+    # every key is known; the two set keys that change nothing in yc are reported once, together
+    assert warnings == [f"{NO_EFFECT}: is_mistral_derived_model, eval_max_new_tokens"]
     assert cfg.base_model == "mistralai/Mistral-7B-v0.1" and cfg.model_type == "MistralForCausalLM"
     assert cfg.datasets == [
         DatasetConfig(path="AdithyaSK/Fireship_transcript_summar_prompt", type="completion")
@@ -319,7 +328,8 @@ def test_resolved_config_is_saved_and_reloads(tmp_path: Path) -> None:
     saved = save_resolved(cfg)
     assert saved == out / "yc_config.yml"
     reloaded, warnings = load_config(saved, strict=True)
-    assert reloaded == cfg and warnings == [] and reloaded.learning_rate == 1e-4
+    assert reloaded == cfg and reloaded.learning_rate == 1e-4
+    assert [w for w in warnings if not w.startswith(NO_EFFECT)] == []
     assert "lora_model_dir" not in saved.read_text()  # unset keys are left out
 
 
@@ -342,7 +352,8 @@ def test_json_schema_documents_every_key() -> None:
         assert set(data) <= set(props), path
         # a blank value (null) must be allowed by the schema, or an editor would underline it
         blank = [k for k, v in data.items() if v is None]
-        assert all({"type": "null"} in props[k].get("anyOf", []) for k in blank), (path, blank)
+        nullable = [k for k in blank if {"type": "null"} in props[k].get("anyOf", []) or _any_type(props[k])]
+        assert nullable == blank, (path, blank)
 
 
 @pytest.mark.parametrize(("bf16", "supported", "expected"), [("auto", True, True), ("auto", False, False),

@@ -95,7 +95,11 @@ def test_axolotl_fsdp2_keys_become_the_trainers_fsdp2_plugin(tmp_path):
     assert plugin["reshard_after_forward"] is True
     assert fsdp_arguments(None, None, None) == ("", None)
     assert fsdp_arguments(None, {"fsdp_version": 1}, None) == (True, {"version": 1})
-    assert fsdp_arguments(["full_shard", "auto_wrap"], None, None) == ("full_shard auto_wrap", {"version": 2})
+    assert fsdp_arguments(["full_shard", "auto_wrap"], None, None) == ("full_shard auto_wrap", {"version": 1})
+    assert fsdp_arguments(None, {"fsdp_state_dict_type": "FULL_STATE_DICT"}, None) == (
+        True,
+        {"state_dict_type": "FULL_STATE_DICT", "version": 1},  # Axolotl's default version
+    )
 
 
 def test_engines_refuse_what_this_machine_cannot_run(tmp_path):

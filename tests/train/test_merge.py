@@ -133,8 +133,49 @@ def test_merge_refuses_what_it_cannot_express(tmp_path: Path) -> None:
     with pytest.raises(TrainError, match="no LoRA adapter"):
         merge_adapter(tmp_path, tmp_path / "adapter", tmp_path / "out")
     (tmp_path / "adapter" / "adapter_config.json").write_text(
-        json.dumps({"peft_type": "LORA", "use_dora": True})
+        json.dumps({"peft_type": "LORA", "use_dora": True, "fan_in_fan_out": True})
     )
     (tmp_path / "adapter" / "adapter_model.safetensors").write_bytes(b"")
-    with pytest.raises(TrainError, match="use_dora"):
+    with pytest.raises(TrainError, match="use_dora with fan_in_fan_out"):
         merge_adapter(tmp_path, tmp_path / "adapter", tmp_path / "out")
+
+
+def test_dora_merge_equals_base_plus_adapter(tmp_path: Path, smollm2_dir: Path) -> None:
+    """DoRA (peft_use_dora): the merged weights are m * (W + sBA) / ||W + sBA|| row by row, as peft computes."""
+    import torch
+    from peft import LoraConfig, PeftModel, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig
+
+    from yc_train.merge import merge_adapter
+
+    torch.manual_seed(0)
+    tok = AutoTokenizer.from_pretrained(smollm2_dir)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2)  # fmt: skip
+    base_dir, adapter_dir = tmp_path / "base", tmp_path / "adapter"
+    AutoModelForCausalLM.from_config(cfg).save_pretrained(base_dir)
+    tok.save_pretrained(base_dir)
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    peft_model = get_peft_model(
+        model, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", use_dora=True)
+    )
+    with torch.no_grad():  # a trained-looking adapter: B != 0 and magnitudes moved off the base norms
+        for name, p in peft_model.named_parameters():
+            if "lora_B" in name:
+                p.add_(torch.randn_like(p) * 0.05)
+            if "lora_magnitude_vector" in name:
+                p.mul_(1 + 0.2 * torch.rand_like(p))
+    peft_model.save_pretrained(adapter_dir)
+
+    result = merge_adapter(base_dir, adapter_dir, tmp_path / "merged")
+    assert result.merged_modules == 2 * 7
+    text = "hello builders, today we ship"
+    reference = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32), adapter_dir
+    ).eval()
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged", dtype=torch.float32).eval()
+    plain = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32).eval()
+    diff = float((_logits(merged, tok, text) - _logits(reference, tok, text)).abs().max())
+    assert diff <= 1e-4, diff
+    # the adapter matters: the base alone is far from it
+    assert float((_logits(plain, tok, text) - _logits(reference, tok, text)).abs().max()) > 100 * diff

@@ -1,4 +1,4 @@
-"""Trainer callbacks: metrics.jsonl, console lines / progress with tokens/s, loss watchdog, early stopping."""
+"""Trainer callbacks: metrics.jsonl, console progress with tokens/s, loss watchdog, early stopping, first-step save."""
 
 from __future__ import annotations
 
@@ -127,3 +127,12 @@ class EarlyStopping(TrainerCallback):
             if self.bad >= self.patience:
                 self.stopped_at = state.global_step
                 control.should_training_stop = True
+
+
+class SaveFirstStep(TrainerCallback):
+    """``save_first_step``: a checkpoint after the first optimizer step too (a quick check that saving works)."""
+
+    def on_step_end(self, args, state, control, **kwargs):  # type: ignore[override]
+        if state.global_step == 1:
+            control.should_save = True
+        return control

@@ -1,4 +1,4 @@
-"""Sharded training engines from the config: FSDP2 (``fsdp`` / ``fsdp_config`` / ``fsdp_version``) and DeepSpeed.
+"""Sharded training engines from the config: FSDP (``fsdp`` / ``fsdp_config`` / ``fsdp_version``) and DeepSpeed.
 
 Both run inside transformers' Trainer through accelerate; yc only turns Axolotl's keys into the Trainer's
 arguments and checks a DeepSpeed JSON before a multi-GPU job starts, so a typo fails in a second with the
@@ -105,7 +105,8 @@ def load_deepspeed(spec: str | dict[str, Any]) -> dict[str, Any]:
 def fsdp_arguments(
     fsdp: list[str] | str | None, fsdp_config: dict[str, Any] | None, fsdp_version: int | None
 ) -> tuple[str | bool, dict[str, Any] | None]:
-    """Trainer's ``(fsdp, fsdp_config)`` from Axolotl's keys; FSDP2 unless version 1 is asked for.
+    """Trainer's ``(fsdp, fsdp_config)`` from Axolotl's keys; FSDP1 unless version 2 is asked for (Axolotl's
+    default: ``fsdp_version: 2`` at the top level or inside ``fsdp_config`` selects FSDP2).
 
     Axolotl turns FSDP on with ``fsdp_config`` (or ``fsdp_version``) alone and spells keys with or without an
     ``fsdp_`` prefix; the Trainer needs ``fsdp`` on, un-prefixed keys, ``version`` and ``cpu_offload``.
@@ -116,7 +117,7 @@ def fsdp_arguments(
     conf = {k.removeprefix("fsdp_"): v for k, v in (fsdp_config or {}).items()}
     if "offload_params" in conf:
         conf["cpu_offload"] = bool(conf.pop("offload_params"))
-    conf["version"] = int(fsdp_version or conf.get("version") or 2)
+    conf["version"] = int(fsdp_version or conf.get("version") or 1)
     if isinstance(fsdp, list):
         fsdp = " ".join(fsdp)
     return (fsdp or True), conf
@@ -124,7 +125,7 @@ def fsdp_arguments(
 
 def engine_arguments(cfg: Any, cuda: bool) -> dict[str, Any]:
     """``deepspeed``, ``fsdp`` and ``fsdp_config`` for ``TrainingArguments``, checked for this machine."""
-    fsdp, fsdp_config = fsdp_arguments(cfg.fsdp, cfg.fsdp_config, getattr(cfg, "fsdp_version", None))
+    fsdp, fsdp_config = fsdp_arguments(cfg.fsdp, cfg.fsdp_config, cfg.fsdp_version)
     if fsdp and not cuda:
         raise TrainError(
             "FSDP needs CUDA GPUs (on CPU it fails or silently runs DDP)", "drop fsdp, or run on GPUs"

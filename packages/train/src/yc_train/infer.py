@@ -19,9 +19,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yc_train.errors import TrainError
+
+if TYPE_CHECKING:
+    from yc_train.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +62,6 @@ class Generation:
         return len(self.token_ids)
 
 
-def _get(cfg: Any, key: str, default: Any = None) -> Any:
-    v = cfg.get(key, default) if isinstance(cfg, dict) else getattr(cfg, key, default)
-    return default if v is None else v
-
-
 # -- templates ------------------------------------------------------------------------------------
 def find_template_record(*folders: str | Path | None) -> tuple[dict[str, Any], Path] | None:
     """The first ``yc_template.json`` / ``template.json`` found in ``folders`` (and the file)."""
@@ -78,14 +76,11 @@ def find_template_record(*folders: str | Path | None) -> tuple[dict[str, Any], P
     return None
 
 
-def dataset_folders(cfg: Any) -> list[Path]:
+def dataset_folders(cfg: TrainConfig) -> list[Path]:
     """Folders of the config's local datasets where a workspace ``template.json`` may live."""
     found: list[Path] = []
-    for entry in _get(cfg, "datasets", []) or []:
-        raw = entry.get("path") if isinstance(entry, dict) else getattr(entry, "path", None)
-        if not raw:
-            continue
-        p = Path(str(raw)).expanduser()
+    for entry in cfg.datasets:
+        p = Path(entry.path).expanduser()
         if p.is_dir():
             found += [p, p.parent] if p.name == "examples" else [p]
     return found
@@ -140,7 +135,7 @@ def encode_prompt(tokenizer: Any, prompt: str) -> list[int]:
 
 
 # -- loading --------------------------------------------------------------------------------------
-def resolve_dtype(cfg: Any, dtype: str | None = None) -> Any:
+def resolve_dtype(cfg: TrainConfig, dtype: str | None = None) -> Any:
     """``dtype`` ("float32", "bfloat16", "float16", "auto") or the config's precision (bf16: auto/true/false)."""
     import torch
 
@@ -180,7 +175,7 @@ def load_model(
     *,
     adapter_dir: str | Path | None = None,
     merged_dir: str | Path | None = None,
-    cfg: Any = None,
+    cfg: TrainConfig | None = None,
     dtype: Any = None,
     template_dirs: Sequence[str | Path | None] = (),
     device: str | None = None,
@@ -193,7 +188,7 @@ def load_model(
 
     dtype = dtype if dtype is not None else torch.float32
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    trust = bool(_get(cfg, "trust_remote_code", False)) if cfg is not None else False
+    trust = bool(cfg.trust_remote_code) if cfg is not None else False
     folders = [Path(p) for p in (merged_dir, adapter_dir) if p]
     tok_dir = next((f for f in folders if _has_tokenizer(f)), None)
     if tok_dir is not None:
@@ -252,7 +247,7 @@ def load_model(
 
 
 def load_from_config(
-    cfg: Any,
+    cfg: TrainConfig,
     *,
     lora_model_dir: str | Path | None = None,
     merged: bool | str | Path = False,
@@ -261,7 +256,7 @@ def load_from_config(
 ) -> Loaded:
     """``load_model`` for a training config: adapter from ``lora_model_dir`` (default the config's, else
     ``output_dir``); ``merged=True`` loads ``output_dir/merged`` (or the folder given)."""
-    out = Path(str(_get(cfg, "output_dir", "./lora-out")))
+    out = Path(cfg.output_dir)
     torch_dtype = resolve_dtype(cfg, dtype)
     template_dirs = [out, *dataset_folders(cfg)]
     if merged:
@@ -271,7 +266,7 @@ def load_from_config(
         )
     adapter = None
     if not base_only:
-        adapter = Path(lora_model_dir or _get(cfg, "lora_model_dir") or out)
+        adapter = Path(lora_model_dir or cfg.lora_model_dir or out)
         if not (adapter / "adapter_config.json").is_file() and (adapter / "config.json").is_file():
             # a full fine-tune writes a whole model into output_dir
             return load_model(

@@ -19,7 +19,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from yc_train.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +32,6 @@ HUB_FLASH_KERNELS = {
     "flash_attention_2": "kernels-community/flash-attn2",
     "flash_attention_3": "kernels-community/vllm-flash-attn3",
 }
-LIGER_KEYS = {  # config key -> keyword of liger's apply_liger_kernel_to_<model_type>
-    "liger_rope": "rope",
-    "liger_rms_norm": "rms_norm",
-    "liger_layer_norm": "layer_norm",
-    "liger_glu_activation": "swiglu",
-    "liger_swiglu": "swiglu",
-}
-LIGER_LOSS_KEYS = ("liger_cross_entropy", "liger_fused_linear_cross_entropy")
 
 
 @dataclass(frozen=True)
@@ -155,31 +150,38 @@ def choose_attention(
 # --- Liger ------------------------------------------------------------------------------------------
 
 
-def liger_requests(cfg: Any) -> tuple[dict[str, bool], bool]:
-    """(keyword arguments for liger's model patch, whether the fused loss is asked for) from the config."""
-    patch: dict[str, bool] = {}
-    for key, kwarg in LIGER_KEYS.items():
-        if getattr(cfg, key, None):
-            patch[kwarg] = True
-    loss = any(getattr(cfg, key, None) for key in LIGER_LOSS_KEYS)
-    return patch, loss
+def liger_requests(cfg: TrainConfig) -> tuple[dict[str, bool], bool, list[str]]:
+    """(keyword arguments for liger's ``apply_liger_kernel_to_<model_type>``, whether the fused loss is asked
+    for, the config keys that asked) from the config."""
+    asked = {
+        "liger_rope": ("rope", cfg.liger_rope),
+        "liger_rms_norm": ("rms_norm", cfg.liger_rms_norm),
+        "liger_layer_norm": ("layer_norm", cfg.liger_layer_norm),
+        "liger_glu_activation": ("swiglu", cfg.liger_glu_activation),
+        "liger_swiglu": ("swiglu", cfg.liger_swiglu),  # legacy name
+        "liger_cross_entropy": (None, cfg.liger_cross_entropy),
+        "liger_fused_linear_cross_entropy": (None, cfg.liger_fused_linear_cross_entropy),
+    }
+    keys = [key for key, (_, on) in asked.items() if on]
+    patch = {kwarg: True for kwarg, on in asked.values() if on and kwarg}
+    return patch, any(on and kwarg is None for kwarg, on in asked.values()), keys
 
 
-def apply_liger(model: Any, cfg: Any, cuda: bool, warnings: list[str]) -> Callable[..., Any] | None:
+def apply_liger(model: Any, cfg: TrainConfig, cuda: bool, warnings: list[str]) -> Callable[..., Any] | None:
     """Patch ``model`` (the base ``*ForCausalLM``) with the Liger kernels the config asks for.
 
     Returns Liger's fused linear cross-entropy as a ``(hidden, head, labels, softcap) -> summed loss``
     function when a loss key is set and Liger runs here, else None (yc's own fused loss is used).
     """
-    patch, loss = liger_requests(cfg)
-    if not patch and not loss:
+    patch, loss, asked = liger_requests(cfg)
+    if not asked:
         return None
 
     def warn(message: str) -> None:  # the recipe has printed its warnings by now: log these as they come
         warnings.append(message)
         log.warning(message)
 
-    keys = ", ".join(k for k in (*LIGER_KEYS, *LIGER_LOSS_KEYS) if getattr(cfg, k, None))
+    keys = ", ".join(asked)
     if not cuda:
         warn(
             f"{keys}: Liger kernels need a CUDA GPU (Triton has no CPU driver); training without them "

@@ -1,7 +1,8 @@
 """Merge a LoRA adapter into its base model, shard by shard, with bounded memory.
 
 ``merge_adapter`` never builds the model: it reads the base checkpoint one shard at a time, adds the
-adapter's low-rank update to every targeted weight (``W + scale * B @ A``, computed in float64 and cast
+adapter's low-rank update to every targeted weight (``W + scale * B @ A``; for DoRA, that sum rescaled row by
+row to the trained magnitude, ``m * (W + scale * B @ A) / ||W + scale * B @ A||``), computed in float64 and cast
 back to the base dtype, which keeps the merged logits within ~1e-5 of base+adapter in fp32), and writes
 the shard. Peak memory is one shard plus the (small) adapter, so a model larger than GPU memory merges
 on CPU. The output folder (``output_dir/merged``) holds safetensors shards + index, ``config.json``,
@@ -102,7 +103,6 @@ def _check_supported(config: dict[str, Any]) -> None:
     problems = [
         key
         for key in (
-            "use_dora",
             "lora_bias",
             "target_parameters",
             "layer_replication",
@@ -110,6 +110,8 @@ def _check_supported(config: dict[str, Any]) -> None:
         )
         if config.get(key)
     ]
+    if config.get("use_dora") and config.get("fan_in_fan_out"):
+        problems.append("use_dora with fan_in_fan_out")
     if problems:
         raise TrainError(
             f"the shard-by-shard merge does not handle {', '.join(problems)}",
@@ -140,7 +142,9 @@ def _plan(
     replace: dict[str, Any] = {}
     for key, t in tensors.items():
         name = key.removeprefix("base_model.model.")
-        m = re.match(r"(.+)\.lora_(A|B|embedding_A|embedding_B)(?:\.[^.]+)?(?:\.weight)?$", name)
+        m = re.match(
+            r"(.+)\.lora_(A|B|embedding_A|embedding_B|magnitude_vector)(?:\.[^.]+)?(?:\.weight)?$", name
+        )
         if m:
             module, part = m.group(1), m.group(2)
             entry = deltas.setdefault(f"{module}.weight", {"module": module})
@@ -155,6 +159,10 @@ def _plan(
     for wkey, entry in deltas.items():
         if not (("A" in entry and "B" in entry) or ("embedding_A" in entry and "embedding_B" in entry)):
             raise TrainError(f"incomplete LoRA pair for {wkey} in the adapter", "re-save the adapter")
+        if "magnitude_vector" in entry and "A" not in entry:
+            raise TrainError(
+                f"DoRA on an embedding ({wkey}) cannot be merged shard by shard", "merge with peft"
+            )
         entry["scale"] = _scale(config, entry["module"])
     return deltas, replace
 
@@ -170,6 +178,17 @@ def _delta(entry: dict[str, Any], fan_in_fan_out: bool) -> Any:
     else:  # embedding LoRA: A is (r, num_embeddings), B is (dim, r)
         d = (entry["embedding_B"].to(torch.float64) @ entry["embedding_A"].to(torch.float64)).T
     return d * entry["scale"]
+
+
+def _merged(weight: Any, delta: Any, magnitude: Any | None) -> Any:
+    """``W + delta`` in float64; with a DoRA magnitude, each output row rescaled to its trained norm (as peft)."""
+    import torch
+
+    w = weight.to(torch.float64) + delta
+    if magnitude is None:
+        return w
+    norm = w.norm(p=2, dim=1, keepdim=True)
+    return magnitude.to(torch.float64).view(-1, 1) / norm * w
 
 
 def _base_shards(base_dir: Path) -> tuple[list[str], dict[str, str] | None, str]:
@@ -249,7 +268,7 @@ def merge_adapter(
                             f"adapter shape {tuple(d.shape)} does not fit {key} {tuple(t.shape)}",
                             "the adapter was trained on a different base_model",
                         )
-                    state[key] = (t.to(torch.float64) + d).to(t.dtype).contiguous()
+                    state[key] = _merged(t, d, deltas[key].get("magnitude_vector")).to(t.dtype).contiguous()
                     merged += 1
                 else:
                     state[key] = t.contiguous()

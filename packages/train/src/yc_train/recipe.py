@@ -7,111 +7,34 @@ and, when the data came from a yc workspace with a ``template.json``, ``yc_templ
 
 from __future__ import annotations
 
-import itertools
 import logging
-import math
 import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yc_train.errors import TrainError
+
+if TYPE_CHECKING:
+    from yc_train.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
 
-def _c(cfg: Any, key: str, default: Any = None) -> Any:
-    v = getattr(cfg, key, None)
-    return default if v is None else v
-
-
-def _trainer_class():
-    import torch
-    from transformers import Trainer
-
-    class YcTrainer(Trainer):
-        """HF Trainer with yc's loss (normalised by labelled tokens over the whole accumulated batch) and tokens/s."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.model_accepts_loss_kwargs = True  # our forward divides by num_items_in_batch itself
-            self._tokens = 0
-            self._tokens_at_log = 0
-            self._time_at_log = time.perf_counter()
-
-        def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
-            mask = inputs.get("attention_mask")
-            self._tokens += int(mask.sum()) if mask is not None else int(inputs["input_ids"].numel())
-            bounds = inputs.pop("bin_bounds", None)
-            if not bounds or len(bounds) <= 2 or self.args.world_size > 1:
-                return super().training_step(model, inputs, num_items_in_batch)
-            # one process: run the packed bins of this micro batch one after another (same gradients, since
-            # each part is normalised by the whole step's token count) so activations exist for one bin only
-            total = None
-            for a, b in itertools.pairwise(bounds):
-                part = _slice_bin(inputs, a, b)
-                loss = super().training_step(model, part, num_items_in_batch)
-                total = loss if total is None else total + loss
-            return total
-
-        def log(self, logs: dict[str, float], start_time: float | None = None) -> None:  # type: ignore[override]
-            if "loss" in logs:
-                now = time.perf_counter()
-                world = max(1, self.args.world_size)
-                done = (self._tokens - self._tokens_at_log) * world
-                logs["tokens_per_s"] = round(done / max(now - self._time_at_log, 1e-9), 2)
-                logs["tokens"] = self._tokens * world
-                self._tokens_at_log, self._time_at_log = self._tokens, now
-            super().log(logs, start_time)
-
-        def _save_checkpoint(self, model, trial):  # type: ignore[override]
-            super()._save_checkpoint(model, trial)
-            torch.cuda.empty_cache() if torch.cuda.is_available() else None
-
-    return YcTrainer
-
-
-def _slice_bin(inputs: dict[str, Any], a: int, b: int) -> dict[str, Any]:
-    """The tokens [a, b) of a flat packed row (whole samples), with cu_seq_lens rebased."""
-    part = {k: inputs[k][:, a:b] for k in ("input_ids", "position_ids", "labels", "shift_labels")}
-    cu = inputs.get("cu_seq_lens_q")
-    if cu is not None:
-        sub = cu[(cu >= a) & (cu <= b)] - a
-        part.update(
-            cu_seq_lens_q=sub,
-            cu_seq_lens_k=sub,
-            max_length_q=int((sub[1:] - sub[:-1]).max()),
-            max_length_k=int((sub[1:] - sub[:-1]).max()),
-        )
-    return part
-
-
-def _steps_per_epoch(n_items: int, micro: int, accum: int, world: int) -> int:
-    return max(1, math.ceil(math.ceil(n_items / max(1, micro * world)) / max(1, accum)))
-
-
-def _cadence(per_epoch: int | None, steps: float | None, steps_per_epoch: int) -> tuple[str, float | None]:
-    if steps:
-        return "steps", steps
-    if per_epoch:
-        return "steps", max(1, steps_per_epoch // per_epoch)
-    return "no", None
-
-
-def _report_to(cfg: Any, out: Path, warnings: list[str]) -> list[str]:
+def _report_to(cfg: TrainConfig, out: Path, warnings: list[str]) -> list[str]:
     report: list[str] = []
-    if _c(cfg, "use_tensorboard"):
+    if cfg.use_tensorboard:
         os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(out / "runs"))
         report.append("tensorboard")
-    if _c(cfg, "wandb_project"):
+    if cfg.wandb_project:
         env = {
             "WANDB_PROJECT": cfg.wandb_project,
-            "WANDB_ENTITY": _c(cfg, "wandb_entity"),
-            "WANDB_NAME": _c(cfg, "wandb_name"),
-            "WANDB_WATCH": _c(cfg, "wandb_watch"),
-            "WANDB_LOG_MODEL": _c(cfg, "wandb_log_model"),
-            "WANDB_MODE": _c(cfg, "wandb_mode"),
+            "WANDB_ENTITY": cfg.wandb_entity,
+            "WANDB_NAME": cfg.wandb_name,
+            "WANDB_WATCH": cfg.wandb_watch,
+            "WANDB_LOG_MODEL": cfg.wandb_log_model,
+            "WANDB_MODE": cfg.wandb_mode,
             "WANDB_DIR": str(out),
         }
         for k, v in env.items():
@@ -128,7 +51,7 @@ def _world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def train(cfg: Any, console: Any = None) -> dict[str, Any]:
+def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
     """Fine-tune per ``cfg`` (a ``TrainConfig``); writes ``output_dir``; returns a metrics summary dict.
 
     Summary keys: output_dir, steps, first_loss, last_loss, train_loss, eval_loss, tokens, tokens_per_s,
@@ -139,7 +62,7 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
     from transformers.trainer_utils import get_last_checkpoint
 
     from yc_train import data as data_mod
-    from yc_train.callbacks import ConsoleProgress, EarlyStopping, JsonlMetrics, LossWatchdog
+    from yc_train.callbacks import ConsoleProgress, EarlyStopping, JsonlMetrics, LossWatchdog, SaveFirstStep
     from yc_train.loss import install_loss_forward
     from yc_train.model_setup import (
         load_model,
@@ -150,15 +73,25 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
     )
     from yc_train.packing import BinDataset, FlatCollator, PadCollator, pack_bfd, packing_efficiency
     from yc_train.plots import loss_plot
+    from yc_train.train_settings import (
+        best_model_metric,
+        cadence,
+        kept_rows,
+        optim_args_text,
+        or_default,
+        packed_groups,
+        steps_per_epoch,
+    )
+    from yc_train.trainer import trainer_class
 
     t0 = time.perf_counter()
     warnings: list[str] = []
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     rank0 = int(os.environ.get("RANK", "0")) == 0
-    if _c(cfg, "num_threads"):
-        torch.set_num_threads(int(cfg.num_threads))
-    seed = int(_c(cfg, "seed", 42))
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    seed = cfg.seed
     set_seed(seed)
     from yc_train.distributed import engine_arguments
 
@@ -168,31 +101,44 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
     tokenizer, added = load_tokenizer(cfg)
     prep = data_mod.load(cfg, tokenizer)
     seq_len = int(cfg.sequence_len)
-    packing = bool(_c(cfg, "sample_packing", False))
+    packing = cfg.sample_packing
 
     from transformers import AutoConfig
 
     model_type = AutoConfig.from_pretrained(
-        cfg.base_model, trust_remote_code=bool(_c(cfg, "trust_remote_code", False))
+        cfg.base_model_config or cfg.base_model, trust_remote_code=bool(cfg.trust_remote_code)
     ).model_type
     attn = resolve_attention(cfg, model_type, packing, warnings)
     optim = resolve_optimizer(cfg, warnings)
-    if _c(cfg, "group_by_length") and packing:
+    if cfg.group_by_length and packing:
         warnings.append("group_by_length has no effect with sample_packing (bins are already full)")
+    if cfg.excess_length_strategy == "raise" and prep.stats.get("dropped_too_long"):
+        raise TrainError(
+            f"{prep.stats['dropped_too_long']} rows are longer than sequence_len {seq_len} "
+            "(excess_length_strategy: raise)",
+            "raise sequence_len, shorten the rows, or set excess_length_strategy: drop",
+        )
+    min_len = cfg.min_sample_len or 2
+    train_keep = kept_rows(prep.train.lengths(), min_len, seq_len)
+    val_keep = kept_rows(prep.val.lengths(), min_len, cfg.eval_sequence_len or seq_len)
+    dropped = len(prep.train) - len(train_keep) + len(prep.val) - len(val_keep)
+    if dropped:
+        warnings.append(
+            f"{dropped} rows shorter than min_sample_len {min_len} (or over eval_sequence_len) dropped"
+        )
 
     flat = packing or attn.startswith(("flash", "yc_varlen"))
     if packing:
-        train_groups = pack_bfd(prep.train.lengths(), seq_len)
-        eval_pack = _c(cfg, "eval_sample_packing", True)
+        train_groups = packed_groups(prep.train.lengths(), train_keep, seq_len, pack_bfd)
         val_groups = (
-            pack_bfd(prep.val.lengths(), seq_len)
-            if eval_pack and len(prep.val)
-            else [[i] for i in range(len(prep.val))]
+            packed_groups(prep.val.lengths(), val_keep, seq_len, pack_bfd)
+            if cfg.eval_sample_packing is not False and val_keep
+            else [[i] for i in val_keep]
         )
         efficiency = packing_efficiency(prep.train.lengths(), train_groups, seq_len)
     else:
-        train_groups = [[i] for i in range(len(prep.train))]
-        val_groups = [[i] for i in range(len(prep.val))]
+        train_groups = [[i] for i in train_keep]
+        val_groups = [[i] for i in val_keep]
         efficiency = None
     train_ds = BinDataset(prep.train, train_groups)
     val_ds = BinDataset(prep.val, val_groups) if len(prep.val) else None
@@ -201,7 +147,7 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         collator: Any = FlatCollator(prep.train, with_cu_seqlens=with_cu)
         eval_collator: Any = FlatCollator(prep.val, with_cu_seqlens=with_cu)
     else:
-        pad_to = seq_len if _c(cfg, "pad_to_sequence_len") else None
+        pad_to = seq_len if cfg.pad_to_sequence_len else None
         collator = PadCollator(prep.train, tokenizer.pad_token_id, pad_to)
         eval_collator = PadCollator(prep.val, tokenizer.pad_token_id, pad_to)
 
@@ -229,17 +175,25 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
 
     install_loss_forward(base, linear_ce=apply_liger(base, cfg, torch.cuda.is_available(), warnings))
 
-    micro, accum = int(cfg.micro_batch_size), int(cfg.gradient_accumulation_steps)
-    spe = _steps_per_epoch(len(train_ds), micro, accum, _world_size())
-    eval_strategy, eval_steps = _cadence(_c(cfg, "evals_per_epoch"), _c(cfg, "eval_steps"), spe)
+    if cfg.debug and rank0 and len(prep.train):
+        first = prep.train.input_ids[0]
+        log.info("debug: first training row (%d tokens): %r", len(first), tokenizer.decode(first)[:2000])
+        log.info("debug: its labels: %s", prep.train.labels[0][:200])
+
+    micro, accum = cfg.micro_batch_size, cfg.gradient_accumulation_steps
+    spe = steps_per_epoch(len(train_ds), micro, accum, _world_size())
+    eval_strategy, eval_steps = cadence(cfg.evals_per_epoch, cfg.eval_steps, spe, cfg.eval_strategy)
     if val_ds is None:
         eval_strategy, eval_steps = "no", None
-    save_strategy, save_steps = _cadence(_c(cfg, "saves_per_epoch"), _c(cfg, "save_steps"), spe)
-    warmup: float = _c(cfg, "warmup_steps", 0) or 0
-    if not warmup and _c(cfg, "warmup_ratio"):
+    save_strategy, save_steps = cadence(cfg.saves_per_epoch, cfg.save_steps, spe, cfg.save_strategy)
+    best = best_model_metric(cfg, eval_strategy)
+    if best:
+        save_strategy, save_steps = eval_strategy, eval_steps  # transformers needs them to match
+    warmup: float = cfg.warmup_steps or 0
+    if not warmup and cfg.warmup_ratio:
         warmup = float(cfg.warmup_ratio)
-    scheduler, sched_kwargs = cfg.lr_scheduler, dict(_c(cfg, "lr_scheduler_kwargs", {}) or {})
-    if _c(cfg, "cosine_min_lr_ratio") is not None and scheduler == "cosine":
+    scheduler, sched_kwargs = cfg.lr_scheduler, dict(cfg.lr_scheduler_kwargs or {})
+    if cfg.cosine_min_lr_ratio is not None and scheduler == "cosine":
         scheduler, sched_kwargs = (
             "cosine_with_min_lr",
             {**sched_kwargs, "min_lr_rate": cfg.cosine_min_lr_ratio},
@@ -248,8 +202,8 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         raise TrainError(
             f"lr_scheduler {scheduler} is Axolotl-only", "use cosine, linear or constant_with_warmup"
         )
-    resume = _c(cfg, "resume_from_checkpoint")
-    if not resume and _c(cfg, "auto_resume_from_checkpoints"):
+    resume = cfg.resume_from_checkpoint
+    if not resume and cfg.auto_resume_from_checkpoints:
         resume = get_last_checkpoint(str(out))
     metrics_path = out / "metrics.jsonl"
     if rank0 and not resume and metrics_path.exists():
@@ -259,33 +213,38 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
     args = TrainingArguments(
         output_dir=str(out),
         per_device_train_batch_size=micro,
-        per_device_eval_batch_size=int(_c(cfg, "eval_batch_size", micro)),
+        per_device_eval_batch_size=cfg.eval_batch_size or micro,
         gradient_accumulation_steps=accum,
         num_train_epochs=float(cfg.num_epochs),
-        max_steps=int(_c(cfg, "max_steps", -1) or -1),
+        max_steps=cfg.max_steps or -1,
         learning_rate=float(cfg.learning_rate),
         lr_scheduler_type=scheduler,
         lr_scheduler_kwargs=sched_kwargs,
         warmup_steps=warmup,
         optim=optim,
-        weight_decay=float(_c(cfg, "weight_decay", 0.0)),
-        adam_beta1=float(_c(cfg, "adam_beta1", 0.9)),
-        adam_beta2=float(_c(cfg, "adam_beta2", 0.999)),
-        adam_epsilon=float(_c(cfg, "adam_epsilon", 1e-8)),
-        max_grad_norm=float(_c(cfg, "max_grad_norm", 1.0)),
+        optim_args=optim_args_text(cfg.optim_args),
+        weight_decay=cfg.weight_decay,
+        adam_beta1=or_default(cfg.adam_beta1, 0.9),
+        adam_beta2=or_default(cfg.adam_beta2, 0.999),
+        adam_epsilon=or_default(cfg.adam_epsilon, 1e-8),
+        max_grad_norm=or_default(cfg.max_grad_norm, 1.0),
         bf16=bf16,
         fp16=fp16,
-        activation_checkpointing=bool(_c(cfg, "gradient_checkpointing", False)),
-        activation_checkpointing_kwargs=_c(cfg, "gradient_checkpointing_kwargs", {"use_reentrant": False}),
-        logging_steps=int(_c(cfg, "logging_steps", 1)),
+        activation_checkpointing=bool(cfg.gradient_checkpointing),
+        activation_checkpointing_kwargs=cfg.gradient_checkpointing_kwargs or {"use_reentrant": False},
+        logging_steps=cfg.logging_steps or 1,
         logging_first_step=True,
         eval_strategy=eval_strategy,
         eval_steps=eval_steps,
         save_strategy=save_strategy,
         save_steps=save_steps,
-        save_total_limit=_c(cfg, "save_total_limit"),
+        save_total_limit=cfg.save_total_limit,
+        save_only_model=bool(cfg.save_only_model),
+        load_best_model_at_end=bool(best),
+        metric_for_best_model=best or None,
+        greater_is_better=cfg.greater_is_better,
         report_to=report or "none",
-        run_name=_c(cfg, "wandb_name"),
+        run_name=cfg.wandb_name,
         seed=seed,
         data_seed=seed,
         remove_unused_columns=False,
@@ -293,31 +252,35 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         prediction_loss_only=True,
         disable_tqdm=console is not None,
         dataloader_num_workers=0,
-        ddp_find_unused_parameters=bool(_c(cfg, "ddp_find_unused_parameters", False)),
+        dataloader_drop_last=bool(cfg.dataloader_drop_last),
+        ddp_find_unused_parameters=bool(cfg.ddp_find_unused_parameters),
         ddp_backend="gloo" if _world_size() > 1 and not torch.cuda.is_available() else None,
-        ddp_timeout=int(_c(cfg, "ddp_timeout", 1800)),
+        ddp_timeout=cfg.ddp_timeout or 1800,
         **engines,
-        neftune_noise_alpha=_c(cfg, "neftune_noise_alpha"),
-        torch_compile=bool(_c(cfg, "torch_compile", False)),
-        hub_model_id=_c(cfg, "hub_model_id"),
-        push_to_hub=bool(_c(cfg, "hub_model_id")),
+        neftune_noise_alpha=cfg.neftune_noise_alpha,
+        torch_compile=bool(cfg.torch_compile),
+        hub_model_id=cfg.hub_model_id,
+        hub_revision=cfg.hub_revision,
+        **({"hub_strategy": cfg.hub_strategy} if cfg.hub_strategy else {}),
+        push_to_hub=bool(cfg.hub_model_id),
         use_cpu=not torch.cuda.is_available(),
-        save_only_model=False,
     )
     jsonl = JsonlMetrics(metrics_path)
     callbacks: list[Any] = [jsonl]
     watchdog = None
-    if _c(cfg, "loss_watchdog_threshold") is not None:
-        watchdog = LossWatchdog(float(cfg.loss_watchdog_threshold), int(_c(cfg, "loss_watchdog_patience", 3)))
+    if cfg.loss_watchdog_threshold is not None:
+        watchdog = LossWatchdog(cfg.loss_watchdog_threshold, cfg.loss_watchdog_patience or 3)
         callbacks.append(watchdog)
+    if cfg.save_first_step:
+        callbacks.append(SaveFirstStep())
     early = None
-    if _c(cfg, "early_stopping_patience") and val_ds is not None:
+    if cfg.early_stopping_patience and val_ds is not None:
         early = EarlyStopping(int(cfg.early_stopping_patience))
         callbacks.append(early)
     if console is not None:
         callbacks.append(ConsoleProgress(console))
 
-    trainer = _trainer_class()(
+    trainer = trainer_class()(
         model=model,
         args=args,
         train_dataset=train_ds,
@@ -326,6 +289,9 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         processing_class=tokenizer,
         callbacks=callbacks,
     )
+    trainer.yc_cfg = cfg
+    if cfg.group_by_length and not packing:
+        trainer.yc_lengths = [sum(prep.train.lengths()[i] for i in g) for g in train_groups]
     if console is not None:  # ConsoleProgress shows the logs; HF's printer would print each one again
         from transformers.trainer_callback import PrinterCallback
 
@@ -367,8 +333,8 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         "tokens": trainer._tokens * max(1, args.world_size),
         "tokens_per_s": round(sum(tps) / len(tps), 2) if tps else None,
         "packing_efficiency": round(efficiency, 4) if efficiency is not None else None,
-        "train_samples": len(prep.train),
-        "val_samples": len(prep.val),
+        "train_samples": len(train_keep),
+        "val_samples": len(val_keep),
         "data_key": prep.key,
         "attn_implementation": attn,
         "precision": str(dtype).replace("torch.", ""),
@@ -399,15 +365,7 @@ def _eval_loader(trainer: Any, dataset: Any, collator: Any):
     return get_eval_dataloader
 
 
-def _save_config(cfg: Any, out: Path) -> None:
-    try:
-        from yc_train.config import save_resolved
+def _save_config(cfg: TrainConfig, out: Path) -> None:
+    from yc_train.config import save_resolved
 
-        save_resolved(cfg, out)
-    except (ImportError, AttributeError):  # a plain object config (tests of the recipe alone)
-        import yaml
-
-        data = (
-            cfg.model_dump(mode="json", exclude_none=True) if hasattr(cfg, "model_dump") else dict(vars(cfg))
-        )
-        (out / "yc_config.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    save_resolved(cfg, out)

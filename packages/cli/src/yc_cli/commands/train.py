@@ -54,7 +54,9 @@ train_app = typer.Typer(
     help=(
         "Fine-tune a model from an Axolotl-style YAML config (LoRA, QLoRA or full).\n\n"
         "[bold]yc train CONFIG.yml[/bold] is short for [bold]yc train run CONFIG.yml[/bold]. Axolotl's current and "
-        "legacy keys are accepted; unknown keys warn with a did-you-mean (errors with --strict)."
+        "legacy keys are accepted; Axolotl keys with no effect in yc are reported once, keys that change "
+        "training in ways yc does not support (rl, processor_type, ...) are errors; unknown keys warn with a "
+        "did-you-mean (errors with --strict)."
     ),
     epilog=EXAMPLES,
 )

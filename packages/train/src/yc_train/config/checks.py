@@ -34,8 +34,12 @@ AXOLOTL_ONLY = {
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """`` (did you mean 'x'?)`` for a near miss (a typo or a dropped letter), or an empty string.
+
+    The bar is high on purpose: a suggestion that shares only a suffix (``pretraining_dataset`` ->
+    ``learning_rate``) misleads more than it helps.
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.85)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -77,7 +81,9 @@ def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append(("load_in_4bit", "adapter qlora needs load_in_4bit: true"))
     if adapter == "lora" and four:
         out.append(("adapter", "load_in_4bit with adapter lora: use adapter: qlora"))
-    targets = is_on(v.get("lora_target_linear")) or bool(v.get("lora_target_modules"))
+    targets = any(bool(v.get(k)) for k in ("lora_target_modules", "lora_target_parameters")) or is_on(
+        v.get("lora_target_linear")
+    )
     if adapter and not targets and not _set(v.get("lora_model_dir")):
         out.append(
             (
@@ -89,6 +95,19 @@ def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append(
             ("adapter", "a quantized base model cannot be trained in full: set adapter: lora or qlora")
         )
+    if _set(v.get("unfrozen_parameters")) and adapter:
+        out.append(
+            (
+                "unfrozen_parameters",
+                "applies to a full fine-tune (adapter unset); with LoRA use lora_modules_to_save",
+            )
+        )
+    if _num(v.get("eval_sequence_len")) > _num(v.get("sequence_len") or 2048):
+        out.append(("eval_sequence_len", "is longer than sequence_len: yc tokenizes to at most sequence_len"))
+    inner = v.get("fsdp_config") if isinstance(v.get("fsdp_config"), Mapping) else {}
+    outer, nested = v.get("fsdp_version"), inner.get("fsdp_version", inner.get("version"))
+    if _set(outer) and _set(nested) and str(outer) != str(nested):
+        out.append(("fsdp_version", f"conflicts with fsdp_config's version {nested}: keep one"))
     if is_on(v.get("bf16")) and str(v.get("bf16")).strip().lower() != "auto" and is_on(v.get("fp16")):
         out.append(("fp16", "conflicts with bf16: true: choose one half-precision type"))
     legacy = [k for k in ("flash_attention", "xformers_attention", "sdp_attention", "flex_attention", "eager_attention")

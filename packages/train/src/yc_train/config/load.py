@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from yc_train.config.checks import advice, conflicts, did_you_mean, is_on
+from yc_train.config.marks import compatibility_keys_set, mark_schema, refusals
 from yc_train.config.schema import DatasetConfig, SpecialTokens, TrainConfig
 from yc_train.errors import ConfigError
 
@@ -36,6 +37,12 @@ LEGACY_RENAMES = {
     "flash_attn": "flash_attention",
     "gradient_accumulation": "gradient_accumulation_steps",
     "eval_epochs": "evals_per_epoch",
+}
+# Axolotl's other spellings of a current key (its field aliases): read silently, not as legacy.
+ALIASES = {
+    "model_config": "overrides_of_model_config",
+    "model_kwargs": "overrides_of_model_kwargs",
+    "type_of_model": "model_type",
 }
 # Nested models that unknown-key checking descends into, by field name.
 _NESTED: dict[str, type[BaseModel]] = {
@@ -73,6 +80,7 @@ def load_config(
     strict = strict or is_on(values.get("strict"))
     for key_path, message in unknown_keys(values):
         (problems.append((key_path, message)) if strict else warnings.append(f"{key_path}: {message}"))
+    problems += _refusals(values)
     problems += _validation_problems(values)
     if problems:
         where = f" in {path}" if path else ""
@@ -81,6 +89,9 @@ def load_config(
         raise err
     cfg = TrainConfig.model_validate(values)
     warnings += advice(values)
+    no_effect = _compatibility_keys(values)
+    if no_effect:
+        warnings.append(f"no effect in yc (accepted for Axolotl compatibility): {', '.join(no_effect)}")
     for note in warnings:
         log.warning("config: %s", note)
     return cfg, warnings
@@ -114,7 +125,12 @@ def normalise(raw: Mapping[str, Any], warnings: list[str], problems: list[tuple[
         key = str(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        if key in LEGACY_RENAMES:
+        if key in ALIASES:
+            if raw.get(ALIASES[key]) is not None:
+                problems.append((key, f"same key as {ALIASES[key]}, which is also set: keep one"))
+                continue
+            key = ALIASES[key]
+        elif key in LEGACY_RENAMES:
             new = LEGACY_RENAMES[key]
             if raw.get(new) is not None:
                 problems.append((key, f"legacy name of {new}, which is also set: keep only {new}"))
@@ -146,7 +162,12 @@ def normalise(raw: Mapping[str, Any], warnings: list[str], problems: list[tuple[
 def unknown_keys(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(key_path, message)`` for every key the schema does not know (top level and nested)."""
     out: list[tuple[str, str]] = []
-    known = set(TrainConfig.model_fields) | set(LEGACY_RENAMES) | {"batch_size", "max_packed_sequence_len"}
+    known = (
+        set(TrainConfig.model_fields)
+        | set(LEGACY_RENAMES)
+        | set(ALIASES)
+        | {"batch_size", "max_packed_sequence_len"}
+    )
     for key in values:
         if key not in known:
             out.append((key, f"unknown key, ignored{did_you_mean(key, TrainConfig.model_fields)}"))
@@ -162,6 +183,34 @@ def unknown_keys(values: Mapping[str, Any]) -> list[tuple[str, str]]:
                     hint = did_you_mean(str(key), model.model_fields)
                     out.append((f"{prefix}.{key}", f"unknown key, ignored{hint}"))
     return out
+
+
+def _nested_items(values: Mapping[str, Any]) -> list[tuple[type[BaseModel], str, dict[str, Any]]]:
+    """``(model, key-path prefix, mapping)`` for each nested entry (``datasets[0].``, ``special_tokens.``)."""
+    out = []
+    for field, model in _NESTED.items():
+        value = values.get(field)
+        items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                out.append((model, f"{field}[{i}]." if isinstance(value, list) else f"{field}.", item))
+    return out
+
+
+def _refusals(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Refused keys that are set, top level and nested: ``not supported: KEY — what it does in Axolotl``."""
+    found = refusals(TrainConfig, values)
+    for model, prefix, item in _nested_items(values):
+        found += refusals(model, item, prefix)
+    return found
+
+
+def _compatibility_keys(values: Mapping[str, Any]) -> list[str]:
+    """Compatibility keys (no effect in yc) that are set, top level and nested."""
+    found = compatibility_keys_set(TrainConfig, values)
+    for model, prefix, item in _nested_items(values):
+        found += compatibility_keys_set(model, item, prefix)
+    return found
 
 
 def _strip_unknown(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -336,8 +385,12 @@ def save_resolved(cfg: TrainConfig, output_dir: str | Path | None = None) -> Pat
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of the config (draft 2020-12), for editors' YAML autocompletion and docs."""
-    schema = TrainConfig.model_json_schema()
+    """JSON Schema of the config (draft 2020-12), for editors' YAML autocompletion and docs.
+
+    Every property (top level and in ``$defs``, e.g. ``DatasetConfig``) carries ``"x-yc-status"``:
+    ``honoured``, ``compatibility`` (accepted, no effect in yc) or ``refused`` (an error when set).
+    """
+    schema = mark_schema(TrainConfig.model_json_schema())
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://github.com/yc/yc/train-config.schema.json",

@@ -1,26 +1,39 @@
 """The typed training config: Axolotl's key names (current and legacy), plus a few yc keys.
 
 Every field carries a description (it becomes the JSON Schema docs an editor shows). Keys marked
-``[yc]`` are yc's own; keys marked ``[compat]`` are accepted so an Axolotl file loads cleanly but have no
-effect in yc. Cross-field rules (warmup_steps + warmup_ratio, qlora without load_in_4bit, ...) live in
+``[yc]`` are yc's own. Axolotl's keys that have no effect in yc (compatibility) or that yc refuses come from the
+tables in :mod:`yc_train.config.axolotl_keys`, marked as :mod:`yc_train.config.marks` describes. Cross-field rules (warmup_steps + warmup_ratio, qlora without load_in_4bit, ...) live in
 :mod:`yc_train.config.checks` so a loader can report them together with field errors.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Any, Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
+from yc_train.config.axolotl_keys import COMPATIBILITY_KEYS, REFUSED_KEYS
 from yc_train.config.checks import AXOLOTL_ONLY, LR_SCHEDULERS, OPTIMIZERS, conflicts, did_you_mean
+from yc_train.config.marks import refusals, table_fields
 from yc_train.config.sections import ConfigModel, DatasetConfig, SpecialTokens
 
 __all__ = ["AttnImpl", "DatasetConfig", "SpecialTokens", "TrainConfig"]
 
-AttnImpl = Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention"]
+_REGEX = re.compile(r"[\\^$*+?()\[\]{}|]")  # characters that make a lora_target_modules string a regex
+AttnImpl = Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention", "xformers"]
+_ATTN_REFUSED = {
+    "sage": "SageAttention quantizes attention to 8 bit (different results)",
+    "fp8": "FP8 attention (different results)",
+}
+
+# Axolotl keys with no effect in yc, and keys yc refuses: fields marked from the tables (see config.marks).
+_AxolotlKeys = create_model(
+    "_AxolotlKeys", __base__=ConfigModel, **table_fields(COMPATIBILITY_KEYS, REFUSED_KEYS)
+)
 
 
-class TrainConfig(ConfigModel):
+class TrainConfig(_AxolotlKeys):
     """An Axolotl-compatible training config. Load one with :func:`yc_train.config.load_config`."""
 
     # --- model -----------------------------------------------------------------------------------
@@ -40,17 +53,27 @@ class TrainConfig(ConfigModel):
     tokenizer_config: str | None = Field(None, description="Where to read the tokenizer if not base_model.")
     tokenizer_use_fast: bool | None = Field(None, description="Use the fast (Rust) tokenizer.")
     trust_remote_code: bool | None = Field(None, description="Allow model code from the Hub repo.")
-    is_mistral_derived_model: bool | None = Field(
-        None, description="[compat] Old Axolotl hint; yc reads the config."
+    overrides_of_model_config: dict[str, Any] | None = Field(
+        None,
+        description="Values that replace the model config's before loading, e.g. rope_scaling "
+        "(Axolotl's alias: model_config).",
     )
-    is_llama_derived_model: bool | None = Field(
-        None, description="[compat] Old Axolotl hint; yc reads the config."
+    overrides_of_model_kwargs: dict[str, Any] | None = Field(
+        None, description="Extra from_pretrained arguments for the model (Axolotl's alias: model_kwargs)."
     )
-    is_falcon_derived_model: bool | None = Field(
-        None, description="[compat] Old Axolotl hint; yc reads the config."
+    resize_token_embeddings_to_32x: bool | None = Field(
+        None, description="Round the embedding rows up to a multiple of 32 when resizing for new tokens."
     )
-    is_qwen_derived_model: bool | None = Field(
-        None, description="[compat] Old Axolotl hint; yc reads the config."
+    mean_resizing_embeddings: bool | None = Field(
+        None, description="New embedding rows start at the mean of the old ones (default true)."
+    )
+    shrink_embeddings: bool | None = Field(
+        None, description="Shrink the embeddings to the tokenizer's size when the model has more rows."
+    )
+    unfrozen_parameters: list[str] | None = Field(
+        None,
+        description="Full fine-tune: train only parameters whose name matches one of these regexes (matched "
+        "from the start; a '.' is literal; an optional [start:end] suffix trains only those rows).",
     )
     load_in_8bit: bool = Field(False, description="Load the base weights in 8 bit (bitsandbytes).")
     load_in_4bit: bool = Field(
@@ -68,13 +91,25 @@ class TrainConfig(ConfigModel):
     dataset_prepared_path: str | None = Field(
         None, description="Folder for the tokenized dataset cache (reused when the data and settings match)."
     )
-    dataset_processes: int | None = Field(None, ge=1, description="Worker processes for tokenizing.")
     shuffle_merged_datasets: bool = Field(True, description="Shuffle rows after merging the datasets.")
     val_set_size: float = Field(
         0.0, ge=0, description="Held-out evaluation share: a fraction (0.1 = 10 %), or a row count if >= 1."
     )
     sequence_len: int = Field(
         2048, ge=8, description="Maximum tokens per training row (longer rows are cut)."
+    )
+    eval_sequence_len: int | None = Field(
+        None,
+        ge=8,
+        description="Maximum tokens per evaluation row (default sequence_len; at most sequence_len).",
+    )
+    excess_length_strategy: Literal["drop", "raise"] | None = Field(
+        None,
+        description="A tokenized row longer than sequence_len: drop (default) or raise (stop with an error). "
+        "Completion text is split into rows instead.",
+    )
+    min_sample_len: int | None = Field(
+        None, ge=1, description="Drop tokenized rows shorter than this many tokens (default 2)."
     )
     sample_packing: bool = Field(
         False, description="Pack several samples into each row (no cross-sample attention)."
@@ -89,6 +124,7 @@ class TrainConfig(ConfigModel):
         False, description="Also compute loss on the prompt part (completion: all text)."
     )
     group_by_length: bool = Field(False, description="Batch rows of similar length together (less padding).")
+    dataloader_drop_last: bool | None = Field(None, description="Skip the last partial batch of each epoch.")
     special_tokens: SpecialTokens | None = Field(None, description="Special tokens set on the tokenizer.")
     tokens: list[str] | None = Field(None, description="Extra (non-special) tokens added to the vocabulary.")
     chat_template: str | None = Field(
@@ -114,8 +150,32 @@ class TrainConfig(ConfigModel):
     lora_target_linear: bool | None = Field(
         None, description="Target every linear layer except the output head."
     )
-    lora_target_modules: list[str] | None = Field(
-        None, description="Module names to adapt, e.g. q_proj, v_proj."
+    lora_target_modules: list[str] | str | None = Field(
+        None,
+        description="Module names to adapt, e.g. [q_proj, v_proj]; a single string with regex characters is a "
+        "regex matched against the full module name (peft's rule).",
+    )
+    lora_target_parameters: list[str] | None = Field(
+        None,
+        description="Parameter names to adapt directly, e.g. fused MoE experts (mlp.experts.gate_up_proj).",
+    )
+    lora_rank_pattern: dict[str, int] | None = Field(
+        None, description="Per-module LoRA rank overrides (regex -> rank; peft rank_pattern)."
+    )
+    lora_alpha_pattern: dict[str, int | float] | None = Field(
+        None, description="Per-module LoRA alpha overrides (regex -> alpha; peft alpha_pattern)."
+    )
+    peft_layers_to_transform: list[int] | int | None = Field(
+        None, description="Adapt only these layer indices (default: every layer)."
+    )
+    peft_layers_pattern: list[str] | str | None = Field(
+        None, description="Name of the layer list for peft_layers_to_transform (e.g. layers)."
+    )
+    loraplus_lr_ratio: float | None = Field(
+        None, gt=0, description="LoRA+: learning rate of the B matrices = learning_rate x this (e.g. 16)."
+    )
+    loraplus_lr_embedding: float | None = Field(
+        None, gt=0, description="LoRA+: learning rate of LoRA embedding layers (default 1e-6)."
     )
     lora_modules_to_save: list[str] | None = Field(
         None, description="Modules trained in full and saved with the adapter (e.g. embed_tokens, lm_head)."
@@ -127,7 +187,6 @@ class TrainConfig(ConfigModel):
     peft_use_rslora: bool | None = Field(
         None, description="Use rank-stabilised LoRA scaling (alpha / sqrt(r))."
     )
-    lora_on_cpu: bool | None = Field(None, description="[compat] Keep the adapter on CPU when merging.")
 
     # --- optimisation ----------------------------------------------------------------------------
     micro_batch_size: int = Field(1, ge=1, description="Rows per device per step.")
@@ -150,6 +209,15 @@ class TrainConfig(ConfigModel):
         None, ge=0, le=1, description="Cosine floor as a share of the peak LR."
     )
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate (2e-4 or 0.0002).")
+    embedding_lr: float | None = Field(
+        None, gt=0, description="Learning rate of the embedding and output-head weights (full fine-tune)."
+    )
+    embedding_lr_scale: float | None = Field(
+        None, gt=0, description="Embedding and output-head learning rate as learning_rate x this."
+    )
+    optim_args: str | dict[str, Any] | None = Field(
+        None, description="Extra optimizer arguments (transformers optim_args), e.g. {amsgrad: true}."
+    )
     warmup_steps: int | None = Field(None, ge=0, description="Linear warm-up steps (or use warmup_ratio).")
     warmup_ratio: float | None = Field(None, ge=0, lt=1, description="Warm-up as a share of all steps.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
@@ -169,15 +237,18 @@ class TrainConfig(ConfigModel):
     )
     fp16: bool | None = Field(None, description="float16 mixed precision (GPU).")
     tf32: bool | None = Field(None, description="Allow TF32 matmuls (Ampere+ GPUs).")
-    gradient_checkpointing: bool = Field(
-        False, description="Recompute activations in backward (less memory, ~1.3x time)."
+    gradient_checkpointing: bool | Literal["offload", "offload_disk"] = Field(
+        False,
+        description="Recompute activations in backward (less memory, ~1.3x time); Axolotl's offload variants "
+        "run as plain checkpointing (same results).",
     )
     gradient_checkpointing_kwargs: dict[str, Any] | None = Field(
         None, description="e.g. use_reentrant: false."
     )
-    attn_implementation: AttnImpl | None = Field(
+    attn_implementation: AttnImpl | str | None = Field(
         None,
-        description="Attention kernel: sdpa, eager, flash_attention_2, flash_attention_3, flex_attention; unset: "
+        description="Attention kernel: sdpa, eager, flash_attention_2, flash_attention_3, flex_attention, xformers "
+        "(runs as sdpa), or a Hub kernel such as kernels-community/vllm-flash-attn3 (GPU; sdpa elsewhere); unset: "
         "yc picks (packing: flash varlen on CUDA when a flash kernel exists, else per-document sdpa).",
     )
     flash_attention: bool | None = Field(
@@ -210,14 +281,6 @@ class TrainConfig(ConfigModel):
         None,
         description="Liger's fused linear cross-entropy kernel for yc's loss (CUDA; liger-kernel extra).",
     )
-    flash_attn_cross_entropy: bool | None = Field(
-        None, description="[compat] flash-attn fused loss; no effect in yc."
-    )
-    flash_attn_rms_norm: bool | None = Field(
-        None, description="[compat] flash-attn RMSNorm; no effect in yc."
-    )
-    flash_attn_fuse_qkv: bool | None = Field(None, description="[compat] no effect in yc.")
-    flash_attn_fuse_mlp: bool | None = Field(None, description="[compat] no effect in yc.")
     torch_compile: bool | None = Field(
         None, description="torch.compile the model (long first step, faster after)."
     )
@@ -231,9 +294,12 @@ class TrainConfig(ConfigModel):
     deepspeed: str | dict[str, Any] | None = Field(None, description="DeepSpeed JSON config path or mapping.")
     fsdp: list[str] | str | None = Field(None, description="FSDP options, e.g. [full_shard, auto_wrap].")
     fsdp_config: dict[str, Any] | None = Field(
-        None, description="FSDP settings (fsdp_version, wrap policy, ...)."
+        None,
+        description="FSDP settings (wrap policy, state-dict type, ...), with or without the fsdp_ prefix.",
     )
-    local_rank: int | None = Field(None, description="[compat] Set by the launcher; leave blank.")
+    fsdp_version: Literal[1, 2] | None = Field(
+        None, description="FSDP version: 1 or 2 (also read from fsdp_config.fsdp_version)."
+    )
     ddp_timeout: int | None = Field(
         None, ge=1, description="Seconds before a distributed collective times out."
     )
@@ -244,22 +310,32 @@ class TrainConfig(ConfigModel):
     logging_steps: int | None = Field(
         None, ge=1, description="Log metrics every N optimizer steps (default 1)."
     )
-    evals_per_epoch: int | None = Field(None, ge=1, description="Evaluations per epoch (or use eval_steps).")
+    evals_per_epoch: int | None = Field(
+        None, ge=0, description="Evaluations per epoch (or use eval_steps); 0 = none."
+    )
     eval_steps: int | float | None = Field(
         None, gt=0, description="Evaluate every N steps (a float < 1 = share of all)."
     )
     eval_strategy: str | None = Field(None, description="no, steps or epoch (legacy: evaluation_strategy).")
-    eval_table_size: int | None = Field(
-        None, ge=0, description="Rows of sample generations logged at each eval."
-    )
-    eval_max_new_tokens: int | None = Field(None, ge=1, description="Tokens generated per eval-table row.")
     saves_per_epoch: int | None = Field(None, ge=1, description="Checkpoints per epoch (or use save_steps).")
     save_steps: int | float | None = Field(
         None, gt=0, description="Checkpoint every N steps (a float < 1 = share of all)."
     )
     save_strategy: str | None = Field(None, description="no, steps, epoch or best.")
+    save_first_step: bool | None = Field(None, description="Also save a checkpoint after the first step.")
+    save_only_model: bool | None = Field(
+        None, description="Checkpoints hold the weights only (no optimizer state: they cannot be resumed)."
+    )
+    load_best_model_at_end: bool | None = Field(
+        None, description="End with the checkpoint that scored best on metric_for_best_model."
+    )
+    metric_for_best_model: str | None = Field(
+        None, description="Metric that picks the best checkpoint (default eval_loss)."
+    )
+    greater_is_better: bool | None = Field(
+        None, description="Whether a higher metric_for_best_model is better (default: false for losses)."
+    )
     save_total_limit: int | None = Field(None, ge=1, description="Keep at most this many checkpoints.")
-    save_safetensors: bool | None = Field(None, description="Save weights as safetensors (default true).")
     early_stopping_patience: int | None = Field(
         None, ge=1, description="Stop after N evaluations without improvement."
     )
@@ -283,6 +359,7 @@ class TrainConfig(ConfigModel):
     )
     wandb_mode: str | None = Field(None, description="online, offline or disabled.")
     hub_model_id: str | None = Field(None, description="Push the result to this Hub model repo.")
+    hub_revision: str | None = Field(None, description="Branch of hub_model_id to push to (default main).")
     hub_strategy: str | None = Field(
         None, description="When to push: end, every_save, checkpoint, all_checkpoints."
     )
@@ -333,9 +410,37 @@ class TrainConfig(ConfigModel):
     @field_validator("lora_target_modules", "lora_modules_to_save", "tokens", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, str) and info.field_name == "lora_target_modules" and _REGEX.search(value):
+            return value.strip()  # a regex over full module names, as peft reads a string
         if isinstance(value, str) and info.field_name != "tokens":  # "q_proj, v_proj" -> [q_proj, v_proj]
             return [part.strip() for part in value.split(",") if part.strip()]
         return [value] if isinstance(value, str) else value
+
+    @field_validator("attn_implementation", mode="before")
+    @classmethod
+    def _attn(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        name = value.strip()
+        if name in _ATTN_REFUSED:
+            raise ValueError(f"not supported: attn_implementation {name} — {_ATTN_REFUSED[name]}")
+        known = get_args(AttnImpl)
+        if name not in known and not re.fullmatch(r"[\w.-]+/[\w.-]+(:[\w.-]+)?", name):
+            raise ValueError(
+                f"unknown attn_implementation '{name}'{did_you_mean(name, known)}: use one of "
+                f"{', '.join(known)}, or a Hub kernel (org/name)"
+            )
+        return name
+
+    @field_validator("excess_length_strategy", mode="before")
+    @classmethod
+    def _excess(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip() == "truncate":
+            raise ValueError(
+                "not supported: excess_length_strategy truncate — yc drops (drop) or stops on (raise) rows "
+                "over sequence_len; completion text is split into rows"
+            )
+        return value
 
     @field_validator("datasets", "test_datasets", mode="before")
     @classmethod
@@ -351,7 +456,7 @@ class TrainConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _cross_field(self) -> TrainConfig:
-        problems = conflicts(self.model_dump())
+        problems = refusals(TrainConfig, dict(self)) + conflicts(self.model_dump())
         if problems:
             raise ValueError("; ".join(f"{path}: {message}" for path, message in problems))
         return self
@@ -364,14 +469,14 @@ class TrainConfig(ConfigModel):
         the result (flash-attn installed, CUDA present) is the recipe's business (it falls back to sdpa).
         """
         if self.attn_implementation:
-            return self.attn_implementation
-        if self.flash_attention:
-            return "flash_attention_2"
-        if self.flex_attention:
-            return "flex_attention"
-        if self.eager_attention:
-            return "eager"
-        return "sdpa"
+            return "sdpa" if self.attn_implementation == "xformers" else self.attn_implementation
+        legacy = {  # checks.conflicts allows at most one of these flags
+            "flash_attention_2": self.flash_attention,
+            "flex_attention": self.flex_attention,
+            "eager": self.eager_attention,
+            "sdpa": self.sdp_attention or self.xformers_attention,
+        }
+        return next((impl for impl, on in legacy.items() if on), "sdpa")
 
     def resolved_bf16(self, supported: bool) -> bool:
         """Whether to compute in bfloat16: ``bf16: auto`` follows ``supported`` (the device's support)."""

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yc_curate.templates.special import ZWSP
 from yc_train.errors import TrainError
+
+if TYPE_CHECKING:
+    from yc_train.config import DatasetConfig, TrainConfig
 
 
 @dataclass
@@ -40,11 +43,6 @@ class EvalSet:
     train_texts: list[str]
     rule: str  # "split=test" | "split=validation" | "val_set_size=0.1"
     notes: list[str] = field(default_factory=list)
-
-
-def _get(cfg: Any, key: str, default: Any = None) -> Any:
-    v = cfg.get(key, default) if isinstance(cfg, dict) else getattr(cfg, key, default)
-    return default if v is None else v
 
 
 def clean_text(text: str | None, tokenizer: Any) -> str:
@@ -69,32 +67,33 @@ def _reference(row: dict, fmt_field: str | None, tokenizer: Any) -> str:
     return ""
 
 
-def load_eval_set(cfg: Any, tokenizer: Any, template: Any | None = None, limit: int | None = None) -> EvalSet:
+def load_eval_set(
+    cfg: TrainConfig, tokenizer: Any, template: Any | None = None, limit: int | None = None
+) -> EvalSet:
     """Held-out examples (at most ``limit``) and the training texts of ``cfg.datasets``."""
     from yc_train.data import VAL_SPLITS, _val_count
     from yc_train.data.formats import formatter, tokenize_rows
     from yc_train.data.sources import read_source
 
-    seq_len = int(_get(cfg, "sequence_len", 2048))
-    entries = list(_get(cfg, "datasets", []) or [])
+    seq_len = cfg.sequence_len
+    entries = cfg.datasets
     if not entries:
         raise TrainError("the config has no datasets", "add datasets: [{path: ..., type: completion}]")
     per_entry = []
     for entry in entries:
-        e = entry if isinstance(entry, dict) else entry.model_dump()
         src = read_source(entry)
-        fmt = formatter(e.get("type"), tokenizer, e.get("field") or e.get("field_messages"), False)
-        per_entry.append((e, src.rows, fmt))
+        fmt = formatter(entry.type, tokenizer, entry.field or entry.field_messages, False)
+        per_entry.append((entry, src.rows, fmt))
 
     has_split = any(any("split" in r for r in rows) for _, rows, _ in per_entry)
     test_exists = has_split and any(r.get("split") == "test" for _, rows, _ in per_entry for r in rows)
-    held_rows: list[tuple[dict, Any, dict]] = []
-    train_rows: list[tuple[dict, Any, dict]] = []
+    held_rows: list[tuple[dict, Any, DatasetConfig]] = []
+    train_rows: list[tuple[dict, Any, DatasetConfig]] = []
     rule = ""
     if has_split:
         rule = "split=test" if test_exists else "split=validation"
         for e, rows, fmt in per_entry:
-            want = e.get("split") or "train"
+            want = e.split or "train"
             for r in rows:
                 s = r.get("split") or "train"
                 if (s == "test") if test_exists else (s in VAL_SPLITS):
@@ -109,7 +108,7 @@ def load_eval_set(cfg: Any, tokenizer: Any, template: Any | None = None, limit: 
                 held.append(_held(r, pairs, e, tokenizer, template))
     else:
         # no split column: the recipe's val_set_size split over tokenized samples
-        val_size = float(_get(cfg, "val_set_size", 0.0))
+        val_size = cfg.val_set_size
         if not val_size:
             raise TrainError(
                 "no held-out data: the dataset has no validation/test split and val_set_size is 0",
@@ -118,14 +117,14 @@ def load_eval_set(cfg: Any, tokenizer: Any, template: Any | None = None, limit: 
         rule = f"val_set_size={val_size}"
         train_rows = []
         owners: list[int] = []
-        row_pairs: list[tuple[dict, Any, dict, list]] = []
+        row_pairs: list[tuple[dict, Any, DatasetConfig, list]] = []
         for e, rows, fmt in per_entry:
             for r in rows:
                 pairs, _ = tokenize_rows([r], fmt, tokenizer, seq_len)
                 row_pairs.append((r, fmt, e, pairs))
                 owners += [len(row_pairs) - 1] * len(pairs)
         order = list(range(len(owners)))
-        random.Random(int(_get(cfg, "seed", 42))).shuffle(order)
+        random.Random(cfg.seed).shuffle(order)
         val_idx = set(order[: _val_count(len(order), val_size)])
         for i, (r, fmt, e, pairs) in enumerate(row_pairs):
             mine = [j for j, o in enumerate(owners) if o == i]
@@ -139,11 +138,11 @@ def load_eval_set(cfg: Any, tokenizer: Any, template: Any | None = None, limit: 
         )
     if limit:
         held = held[: int(limit)]
-    train_texts = [t for t in (_reference(r, e.get("field"), tokenizer) for r, _, e in train_rows) if t]
+    train_texts = [t for t in (_reference(r, e.field, tokenizer) for r, _, e in train_rows) if t]
     return EvalSet(held, train_texts, rule)
 
 
-def _held(row: dict, pairs: list, entry: dict, tokenizer: Any, template: Any | None) -> HeldOut:
+def _held(row: dict, pairs: list, entry: DatasetConfig, tokenizer: Any, template: Any | None) -> HeldOut:
     prompt = row.get("prompt")
     title, summary = row.get("title"), row.get("summary")
     if prompt is None and title and template is not None:
@@ -151,4 +150,4 @@ def _held(row: dict, pairs: list, entry: dict, tokenizer: Any, template: Any | N
     key = str(row.get("video_id") or row.get("id") or title or len(pairs))
     if row.get("chunk") is not None:
         key += f"#{row['chunk']}"
-    return HeldOut(pairs, prompt, _reference(row, entry.get("field"), tokenizer), title, summary, key)
+    return HeldOut(pairs, prompt, _reference(row, entry.field, tokenizer), title, summary, key)

@@ -8,18 +8,16 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yc_train.evaluate import style
 from yc_train.evaluate.heldout import EvalSet, load_eval_set
 from yc_train.evaluate.perplexity import completion_nll, perplexity
 
+if TYPE_CHECKING:
+    from yc_train.config import TrainConfig
+
 log = logging.getLogger(__name__)
-
-
-def _get(cfg: Any, key: str, default: Any = None) -> Any:
-    v = cfg.get(key, default) if isinstance(cfg, dict) else getattr(cfg, key, default)
-    return default if v is None else v
 
 
 @contextlib.contextmanager
@@ -66,7 +64,7 @@ def _measure(
 
 
 def run_eval(
-    cfg: Any,
+    cfg: TrainConfig,
     *,
     lora_model_dir: str | Path | None = None,
     merged: bool | str | Path = False,
@@ -95,11 +93,10 @@ def run_eval(
     from yc_train.evaluate import report as report_mod
     from yc_train.infer import load_from_config
 
-    seed = int(seed if seed is not None else _get(cfg, "seed", 42))
-    threads = _get(cfg, "num_threads")
-    if threads:
-        torch.set_num_threads(int(threads))
-    out = Path(out_dir) if out_dir else Path(str(_get(cfg, "output_dir", "./lora-out"))) / "eval"
+    seed = seed if seed is not None else cfg.seed
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    out = Path(out_dir) if out_dir else Path(cfg.output_dir) / "eval"
     gen_kwargs = {"max_new_tokens": max_new_tokens, "temperature": temperature, "top_p": top_p, "seed": seed}
 
     results: dict[str, dict[str, Any]] = {}
