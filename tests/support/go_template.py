@@ -44,6 +44,6 @@ def render(template: str, values: dict[str, str], generating: bool = True) -> st
 def parse_modelfile(text: str) -> dict[str, list[str]]:
     """Directive -> values of a Modelfile (triple-quoted values may span lines)."""
     found: dict[str, list[str]] = {}
-    for m in re.finditer(r'^(\w+)\s+(?:"""(.*?)"""|(.*))$', text, re.S | re.M):
+    for m in re.finditer(r'^(\w+)\s+(?:"""(.*?)"""|([^\n]*))$', text, re.S | re.M):
         found.setdefault(m.group(1).upper(), []).append(m.group(2) if m.group(2) is not None else m.group(3))
     return found
