@@ -134,3 +134,59 @@ def test_export_refuses_unknown_quant(run: Path, capsys) -> None:
     assert main(["export", "gguf", str(run), "--quant", "q3"]) == 1
     err = capsys.readouterr().err
     assert "q3" in err and "f16, q8_0, q4_k_m" in err
+
+
+EVAL_REPORT = {  # the shape `yc eval` writes to output_dir/eval/report.json
+    "models": {
+        "creator": {"words_per_sentence": 4.1, "phrases_per_1k": 40.0},
+        "base": {"perplexity": 812.5, "words_per_sentence": 14.2, "phrases_per_1k": 0.0},
+        "fine-tuned": {"perplexity": 21.75, "words_per_sentence": 4.6, "phrases_per_1k": 31.2},
+    }
+}
+
+
+def test_publish_model_uploads_gguf_and_a_card_whose_example_runs(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """yc publish --model --merged: GGUF + Modelfile + eval report uploaded, model-index from `yc eval`, and
+    the card's Python example runs as written (against the published files)."""
+    import re
+    import subprocess
+    import sys
+
+    import yaml
+
+    from tests.support.publish_data import run_fake_hub
+    from yc_cli.app import main
+
+    hub_gen = run_fake_hub(monkeypatch)
+    hub = next(hub_gen)
+    out = tmp_path / "lora-out"
+    assert main(["export", "ollama", str(run)]) == 0
+    (out / "eval").mkdir()
+    (out / "eval" / "report.json").write_text(json.dumps(EVAL_REPORT))
+    ws = ["--workspace", str(tmp_path / "ws")]
+    assert main([*ws, "publish", "--model", str(out), "me/quill", "--merged"]) == 0
+    files = hub.files("me/quill", repo_type="model")
+    assert files["lora-out.q8_0.gguf"] == (out / "gguf" / "lora-out.q8_0.gguf").read_bytes()
+    assert b"FROM ./lora-out.q8_0.gguf" in files["Modelfile"]
+    card = files["README.md"].decode()
+    meta = yaml.safe_load(re.match(r"^---\n(.*?)\n---\n", card, re.S).group(1))
+    [result] = meta["model-index"][0]["results"]
+    assert {m["type"]: m["value"] for m in result["metrics"]} == EVAL_REPORT["models"]["fine-tuned"]
+    assert "| perplexity | — | 812.500 | 21.750 |" in card
+    assert "ollama create quill -f Modelfile" in card and "hf download me/quill lora-out.q8_0.gguf" in card
+    assert "yc infer me/quill" not in card
+
+    # the example, as written, with the repo id pointing at the same files written locally
+    local = tmp_path / "published"
+    assert main([*ws, "publish", "--model", str(out), "me/quill", "--merged", "--to", str(local)]) == 0
+    code = re.search(r"```python\n(.*?)```", card, re.S).group(1)
+    assert '"Given the title of the video: Rust in 100 seconds"' in code
+    proc = subprocess.run(
+        [sys.executable, "-c", code.replace('"me/quill"', json.dumps(str(local)))],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip()
+    hub_gen.close()
