@@ -90,17 +90,22 @@ def test_gguf_round_trip_through_transformers(tmp_path_factory, smollm2_dir: Pat
 
 
 @pytest.mark.parametrize("arch", ["mistral", "qwen2", "qwen3"])
-def test_tiny_architectures_round_trip(tmp_path: Path, smollm2_dir: Path, arch: str) -> None:
+def test_tiny_architectures_round_trip(tmp_path: Path, smollm2_dir: Path, arch: str, monkeypatch) -> None:
     """Tiny random mistral / qwen2 / qwen3 models: f16 GGUF read back by transformers gives their logits."""
     import torch
     from transformers import AutoModelForCausalLM
 
+    from tests.support.train_models import ARCH_CONFIGS
     from yc_train.export import export_gguf
 
+    # transformers reads no head_dim from a qwen3 GGUF (it keeps Qwen3's default, 128)
+    monkeypatch.setitem(ARCH_CONFIGS, "qwen3", {**ARCH_CONFIGS["qwen3"], "head_dim": 128})
     src = tiny_model(tmp_path / arch, arch, smollm2_dir)
     ids = torch.tensor([[1, 504, 3458, 314, 253, 1789, 2]])
     ref = _logits(AutoModelForCausalLM.from_pretrained(src, dtype=torch.float32).eval(), ids)
-    result = export_gguf(src, tmp_path / "out" / f"{arch}.gguf", "f16")
+    # (a general.name containing "mistral" makes transformers look for a gguf-py "mistral" arch, which
+    # llama.cpp does not have: it runs Mistral as "llama")
+    result = export_gguf(src, tmp_path / "out" / f"{arch}.gguf", "f16", name="tiny")
     model = AutoModelForCausalLM.from_pretrained(
         tmp_path / "out", gguf_file=result.path.name, dtype=torch.float32
     )
