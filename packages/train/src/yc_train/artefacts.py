@@ -14,11 +14,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from yc_train.infer import TEMPLATE_FILE
 from yc_train.prompt_format import PromptFormat, derive
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_FILE = "yc_template.json"
 LOADER_KEYS = ("local_files_only", "is_local", "cache_dir", "token", "use_auth_token", "_commit_hash")
 
 
