@@ -126,6 +126,12 @@ def test_export_ollama_then_gguf(run: Path, tmp_path: Path, capsys) -> None:
     assert main(["export", "gguf", str(run), "--quant", "f16"]) == 0
     names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     assert names == ["Modelfile", "lora-out.f16.gguf", "lora-out.q8_0.gguf"]
+    assert "merged first" not in capsys.readouterr().out  # merged/ was up to date
+    adapter = tmp_path / "lora-out" / "adapter_model.safetensors"
+    later = (tmp_path / "lora-out" / "merged" / "config.json").stat().st_mtime + 60
+    os.utime(adapter, (later, later))  # the adapter was trained again after the merge
+    assert main(["export", "gguf", str(run), "--quant", "f16"]) == 0
+    assert "merged first" in capsys.readouterr().out
 
 
 def test_export_refuses_unknown_quant(run: Path, capsys) -> None:

@@ -44,18 +44,22 @@ class ExportResult:
 def model_folder(
     cfg: Any, lora_model_dir: str | Path | None = None, overwrite: bool = False
 ) -> tuple[Path, bool]:
-    """The HF folder to export for a training config, merging the adapter first when needed."""
+    """The HF folder to export for a training config, merging the adapter first when ``merged/`` is
+    missing or older than the adapter."""
     out = Path(str(cfg.output_dir))
     if getattr(cfg, "adapter", None) not in ("lora", "qlora"):
         if not (out / "config.json").is_file():
             raise TrainError(f"no trained model in {out}", "train first: yc train CONFIG")
         return out, False
     merged = out / "merged"
+    adapter = Path(str(lora_model_dir or getattr(cfg, "lora_model_dir", None) or out))
+    weights = [p for p in adapter.glob("adapter_model.*") if p.is_file()]
     if (merged / "config.json").is_file() and lora_model_dir is None:
-        return merged, False
+        newest = max((p.stat().st_mtime for p in weights), default=0.0)
+        if (merged / "config.json").stat().st_mtime >= newest:  # not older than the adapter
+            return merged, False
     from yc_train.merge import merge_adapter, resolve_model_dir
 
-    adapter = Path(str(lora_model_dir or getattr(cfg, "lora_model_dir", None) or out))
     merge_adapter(resolve_model_dir(cfg.base_model), adapter, merged, overwrite=overwrite)
     return merged, True
 

@@ -30,7 +30,7 @@ def _pre_name(pre: dict[str, Any] | None) -> str:
     if not pre:
         return "default"
     if pre.get("type") == "ByteLevel" and pre.get("use_regex", True):
-        return "gpt2"
+        return "gpt-2"  # llama.cpp's name for plain GPT-2 byte-level splitting
     if pre.get("type") == "Sequence":
         parts = pre.get("pretokenizers") or []
         kinds = [p.get("type") for p in parts]
