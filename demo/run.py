@@ -2,7 +2,7 @@
 
 Serves ``data/samples/byteblitz`` (eight short espeak-ng clips) as a podcast RSS feed on 127.0.0.1, then runs
 ``yc collect`` → ``yc curate`` → ``yc publish --to`` → ``yc train`` → ``yc infer`` → ``yc merge`` → ``yc eval``
-→ ``yc status`` as subprocesses — exactly what a user types — and prints what each step produced.
+→ ``yc status`` → ``yc export ollama`` (GGUF + Modelfile) as subprocesses — exactly what a user types — and prints what each step produced.
 Models come from PyPI packages (Whisper tiny.en, SmolLM2-135M-Instruct, all-MiniLM-L6-v2): no network needed.
 
 Options: ``--out DIR`` (default ``demo-out``), ``--steps N`` (training steps, default 20), ``--keep`` (reuse
@@ -105,13 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     server = MediaServer(out / "www").start()
     try:
         feed = write_feed(SAMPLE, out / "www", server.base_url)
-        banner(f"1/8 collect: the sample channel '{meta['channel']}' as a podcast feed on {server.base_url}")
+        banner(f"1/9 collect: the sample channel '{meta['channel']}' as a podcast feed on {server.base_url}")
         yc("collect", server.url(feed.name), "--workers", "4", env=env)
     finally:
         server.stop()
 
     banner(
-        "2/8 curate: transcribe (faster-whisper tiny.en) → summarize (SmolLM2) → render (fireship template)"
+        "2/9 curate: transcribe (faster-whisper tiny.en) → summarize (SmolLM2) → render (fireship template)"
     )
     yc(
         "curate",
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
 
     banner(
-        "3/8 publish: Parquet shards + dataset card, written locally (the same files `yc publish REPO` uploads)"
+        "3/9 publish: Parquet shards + dataset card, written locally (the same files `yc publish REPO` uploads)"
     )
     export = out / "hub-export"
     yc("publish", "demo/byte-blitz-transcripts", "--to", str(export), env=env)
@@ -135,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {path.relative_to(out)}  ({path.stat().st_size:,} bytes)")
 
     config = write_config(out, workspace, smollm2, args.steps)
-    banner(f"4/8 train: LoRA on SmolLM2-135M, {args.steps} steps, packed ({config.relative_to(out.parent)})")
+    banner(f"4/9 train: LoRA on SmolLM2-135M, {args.steps} steps, packed ({config.relative_to(out.parent)})")
     yc("train", str(config), env=env)
 
-    banner("5/8 infer: a new title + summary through the same template, streamed")
+    banner("5/9 infer: a new title + summary through the same template, streamed")
     yc(
         "infer", str(config),
         "--title", "Kubernetes in one minute",
@@ -147,14 +147,25 @@ def main(argv: list[str] | None = None) -> int:
         env=env,
     )  # fmt: skip
 
-    banner("6/8 merge: adapter folded into the base weights, shard by shard")
+    banner("6/9 merge: adapter folded into the base weights, shard by shard")
     yc("merge", str(config), env=env)
 
-    banner("7/8 eval: base vs fine-tuned on the held-out videos (perplexity + style measures)")
+    banner("7/9 eval: base vs fine-tuned on the held-out videos (perplexity + style measures)")
     yc("eval", str(config), "--limit", "2", "--max-new-tokens", "60", env=env)
 
-    banner("8/8 status: every table, its versions and lineage")
+    banner("8/9 status: every table, its versions and lineage")
     yc("status", env=env)
+
+    banner("9/9 export: one GGUF file (q8_0) + an Ollama Modelfile, prompted in the dataset's format")
+    yc("export", "ollama", str(config), "--name", "byte-blitz", env=env)
+    gguf_dir = out / "lora-out" / "gguf"
+    gguf = next(gguf_dir.glob("*.gguf"))
+    print(
+        "  run it in llama.cpp:  llama-server -m " + str(gguf) + " --jinja   (chat API on :8080)\n"
+        "  run it in Ollama:     ollama create byte-blitz -f "
+        + str(gguf_dir / "Modelfile")
+        + " && ollama run byte-blitz 'Given the title of the video: Kubernetes in one minute'"
+    )
 
     print(f"\n\033[1;32mdemo finished in {time.monotonic() - started:.0f} s; everything is in {out}\033[0m")
     return 0

@@ -109,6 +109,9 @@ def test_full_finetune_changes_weights_and_saves_model(tmp_path, tiny_llama):
     assert "model.layers.0.self_attn.q_proj.weight" in changed
     assert summary["last_loss"] < summary["first_loss"]
     assert json.loads((out / "config.json").read_text())["model_type"] == "llama"
+    card = (out / "README.md").read_text()  # yc's card, not peft's / transformers' empty template
+    assert card.startswith("---\n") and "## Training" in card and 'pipeline("text-generation"' in card
+    assert "local_files_only" not in (out / "tokenizer_config.json").read_text()
 
 
 def test_qlora_gradients_survive_an_eval_pass(tmp_path, tiny_llama):

@@ -6,8 +6,10 @@ row to the trained magnitude, ``m * (W + scale * B @ A) / ||W + scale * B @ A||`
 back to the base dtype, which keeps the merged logits within ~1e-5 of base+adapter in fp32), and writes
 the shard. Peak memory is one shard plus the (small) adapter, so a model larger than GPU memory merges
 on CPU. The output folder (``output_dir/merged``) holds safetensors shards + index, ``config.json``,
-the generation config, the tokenizer and the prompt template: ready for ``from_pretrained``, vLLM or
-``yc publish --model``.
+the generation config, the tokenizer, the prompt template and a chat template that builds the training
+prompt (:mod:`yc_train.artefacts`): ready for ``from_pretrained``, ``pipeline``, vLLM, ``yc export gguf``
+or ``yc publish --model``. It is written through :func:`yc_curate.outputs.staged_output`: only yc's own
+files are replaced, a folder yc did not write is refused unless ``overwrite=True``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import logging
 import math
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,16 +225,22 @@ def merge_adapter(
     *,
     tokenizer_dir: str | Path | None = None,
     on_shard: Callable[[str, int, int], None] | None = None,
+    overwrite: bool = False,
 ) -> MergeResult:
     """Merge the LoRA adapter in ``adapter_dir`` into the checkpoint ``base_dir``; write ``out_dir``.
 
     Weights keep the base dtype. The tokenizer comes from ``tokenizer_dir`` (default: the adapter
     folder when it holds one, else the base), as does ``yc_template.json``. ``on_shard(name, i, n)``
-    reports progress. Writes to a temporary sibling folder and renames it, so ``out_dir`` is never
-    half-written. Raises :class:`TrainError` for adapters this merge cannot express.
+    reports progress. Writes to a staging sibling and swaps yc's files in, so ``out_dir`` is never
+    half-written and files yc did not write are never removed (``overwrite`` lets yc write into a
+    non-empty folder it did not create). Raises :class:`TrainError` for adapters this merge cannot
+    express, and :class:`yc_curate.outputs.OutputExistsError` for a folder it must not write into.
     """
     import torch
     from safetensors.torch import save_file
+
+    from yc_curate.outputs import staged_output
+    from yc_train.artefacts import finish_model_folder
 
     base_dir, adapter_dir, out_dir = Path(base_dir), Path(adapter_dir), Path(out_dir)
     config, tensors = _read_adapter(adapter_dir)
@@ -242,14 +249,12 @@ def merge_adapter(
     shards, _, kind = _base_shards(base_dir)
     model_config = json.loads((base_dir / "config.json").read_text())
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     new_map: dict[str, str] = {}
     merged = replaced = 0
     dtype_name = ""
     pending = dict(replace)
     out_shards: list[str] = []
-    try:
+    with staged_output(out_dir, overwrite=overwrite) as tmp:
         for i, shard in enumerate(shards):
             state = _load_shard(base_dir / shard, kind)
             for key in list(state):
@@ -310,12 +315,7 @@ def merge_adapter(
             (tmp / "model.safetensors.index.json").write_text(json.dumps(index, indent=2))
         _copy_side_files(base_dir, adapter_dir, Path(tokenizer_dir) if tokenizer_dir else None, tmp)
         _generation_config(tmp)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        finish_model_folder(tmp)
     log.info("merged %d LoRA modules (%d tensors replaced) into %s", merged, replaced, out_dir)
     return MergeResult(out_dir, out_shards, merged, replaced, dtype_name)
 

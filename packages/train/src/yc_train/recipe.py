@@ -314,6 +314,7 @@ def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
             out / "loss.png",
             title=f"{Path(str(cfg.base_model)).name} {cfg.adapter or 'full'}",
         )
+        _finish_output(out)
     losses = [r["loss"] for r in _records(jsonl, metrics_path) if "loss" in r]
     tps = [r["tokens_per_s"] for r in _records(jsonl, metrics_path) if "tokens_per_s" in r]
     stopped = (
@@ -343,6 +344,15 @@ def train(cfg: TrainConfig, console: Any = None) -> dict[str, Any]:
         "world_size": max(1, args.world_size),
         "wall_s": round(time.perf_counter() - t0, 2),
     }
+
+
+def _finish_output(out: Path) -> None:
+    """The training chat template, a clean tokenizer config and a real README (not peft's empty one)."""
+    from yc_curate.publish.model_card import read_model_dir, render_model_card
+    from yc_train.artefacts import finish_model_folder
+
+    finish_model_folder(out)
+    (out / "README.md").write_text(render_model_card(read_model_dir(out)), encoding="utf-8")
 
 
 def _records(jsonl: Any, path: Path) -> list[dict[str, Any]]:

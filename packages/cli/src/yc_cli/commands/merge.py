@@ -13,6 +13,8 @@ EXAMPLES = """[bold]Examples[/bold]
   yc merge lora.yml
 
   yc merge lora.yml --lora-model-dir ./lora-out/checkpoint-200 --out ./merged-200
+
+  yc merge lora.yml --out ./shared-models --overwrite   # a folder yc did not create: only yc's names
 """
 
 
@@ -26,12 +28,20 @@ def merge(
     out_dir: Path | None = typer.Option(
         None, "--out", "-o", help="Where to write (default: output_dir/merged)."
     ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Write into a non-empty folder yc did not create (replaces only yc's file names).",
+    ),
     sets: list[str] | None = SET_OPT,
 ) -> None:
     """Merge the adapter into the base model, shard by shard on CPU, in the base dtype.
 
-    Writes safetensors shards + tokenizer + generation config + the prompt template, ready for
-    from_pretrained, vLLM or `yc publish --model`. Memory stays bounded by one shard.
+    Writes safetensors shards + tokenizer + generation config + the prompt template, and a chat template
+    that prompts the model as it was trained: ready for from_pretrained, pipeline(), vLLM,
+    `yc export gguf` or `yc publish --model`. Memory stays bounded by one shard. yc never empties the
+    --out folder: it replaces only the files it writes, and refuses a non-empty folder it did not create
+    unless --overwrite.
     """
     from yc_cli.commands.infer import load_train_config
     from yc_cli.render import console, out, progress, table
@@ -53,7 +63,7 @@ def merge(
         def on_shard(name: str, i: int, n: int) -> None:
             bar.update(task, completed=i, total=n)
 
-        result = merge_adapter(base_dir, adapter, target, on_shard=on_shard)
+        result = merge_adapter(base_dir, adapter, target, on_shard=on_shard, overwrite=overwrite)
     console.print(f"merged model: {result.out_dir}")
     out.print(
         table(

@@ -2,8 +2,10 @@
 
 A ``yc train`` output folder holds the adapter (``adapter_config.json`` + ``adapter_model.safetensors``)
 or a full model (``config.json`` + ``model*.safetensors``), the tokenizer, the resolved config
-(``yc_config.yml``), ``metrics.jsonl``, ``loss.png`` and, after ``yc merge``, ``merged/``. Whatever is
-missing is left out of the card; only the weights are required.
+(``yc_config.yml``), ``metrics.jsonl``, ``loss.png``, the dataset's prompt template (``yc_template.json``)
+and, after ``yc merge`` / ``yc eval`` / ``yc export``, ``merged/``, ``eval/report.json`` and ``gguf/``
+(GGUF files + Ollama ``Modelfile``, uploaded at the repo root). Whatever is missing is left out of the
+card; only the weights are required. The card's usage examples are runnable as written.
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ class ModelCardInfo:
     has_loss_plot: bool = False
     merged: bool = False
     files: list[str] = field(default_factory=list)
+    evaluation: dict[str, Any] = field(default_factory=dict)  # eval/report.json of `yc eval`
+    user_example: str | None = None  # a user message in the dataset's format
+    gguf_files: list[str] = field(default_factory=list)
+    has_modelfile: bool = False
 
 
 def _is_hub_id(value: Any) -> bool:
@@ -181,6 +187,10 @@ def read_model_dir(model_dir: Path | str, *, merged: bool | None = None) -> Mode
         has_loss_plot=(root / "loss.png").is_file(),
         merged=bool(merged),
     )
+    info.evaluation = _read_json(root / "eval" / "report.json")
+    info.user_example = _user_example(weights_dir, root)
+    info.gguf_files = sorted(p.name for p in (root / "gguf").glob("*.gguf"))
+    info.has_modelfile = (root / "gguf" / "Modelfile").is_file()
     if adapter_cfg and not config:  # a bare PEFT folder: describe the adapter itself
         names = {
             "r": "lora_r",
@@ -192,6 +202,22 @@ def read_model_dir(model_dir: Path | str, *, merged: bool | None = None) -> Mode
         info.config = {new: adapter_cfg[old] for old, new in names.items() if old in adapter_cfg}
         info.config["adapter"] = str(info.config.get("adapter", "lora")).lower()
     return info
+
+
+def _user_example(*folders: Path) -> str | None:
+    """The user message of an example title in the dataset's template (``yc_template.json``)."""
+    from yc_curate.templates import get_template
+
+    for folder in folders:
+        record = _read_json(folder / "yc_template.json")
+        if record.get("template"):
+            params = {k: v for k, v in (record.get("params") or {}).items() if k != "tokenizer"}
+            try:
+                ex = get_template(str(record["template"]), **params).render("Rust in 100 seconds", None, "")
+            except (CurateError, OSError, TypeError):
+                return None
+            return next((m["content"] for m in ex.messages if m["role"] == "user"), None)
+    return None
 
 
 def _weights(folder: Path) -> list[Path]:
@@ -209,6 +235,11 @@ def _collect(root: Path, merged: bool) -> dict[str, Path]:
         for name in (*CONFIG_NAMES, "metrics.jsonl", "loss.png"):
             if (root / name).is_file():
                 files.setdefault(name, root / name)
+    for path in [*sorted((root / "gguf").glob("*.gguf")), root / "gguf" / "Modelfile"]:
+        if path.is_file():  # `yc export gguf|ollama` output: at the repo root, so FROM ./x.gguf resolves
+            files[path.name] = path
+    if (root / "eval" / "report.json").is_file():
+        files["eval/report.json"] = root / "eval" / "report.json"
     return files
 
 
@@ -251,6 +282,9 @@ def render_model_card(info: ModelCardInfo) -> str:
     if info.license:
         header["license"] = info.license
     title = info.repo_id.split("/")[-1] if info.repo_id else "yc model"
+    index = _model_index(info, title)
+    if index:
+        header["model-index"] = index
     lines = [
         "---",
         yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(),
@@ -275,6 +309,7 @@ def render_model_card(info: ModelCardInfo) -> str:
         lines.append("")
     if info.has_loss_plot:
         lines += ["![training loss](loss.png)", ""]
+    lines += _eval_table(info)
     if info.config:
         lines += [
             "## Config",
@@ -290,25 +325,86 @@ def render_model_card(info: ModelCardInfo) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _model_index(info: ModelCardInfo, name: str) -> list[dict[str, Any]]:
+    """``model-index`` metadata from `yc eval` (the fine-tuned model's held-out metrics)."""
+    tuned = (info.evaluation.get("models") or {}).get("fine-tuned") or {}
+    metrics = [
+        {"type": key, "name": _label(key), "value": round(float(value), 4)}
+        for key, value in tuned.items()
+        if isinstance(value, int | float) and not isinstance(value, bool) and value == value  # drop NaN
+    ]
+    if not metrics:
+        return []
+    dataset = info.datasets[0] if info.datasets else "yc-dataset"
+    return [
+        {
+            "name": name,
+            "results": [
+                {
+                    "task": {"type": "text-generation", "name": "Text Generation"},
+                    "dataset": {"type": dataset, "name": f"{dataset} (held-out split)"},
+                    "metrics": metrics,
+                }
+            ],
+        }
+    ]
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _eval_table(info: ModelCardInfo) -> list[str]:
+    models = info.evaluation.get("models") or {}
+    if not models.get("fine-tuned"):
+        return []
+    cols = [c for c in ("creator", "base", "fine-tuned") if c in models]
+    lines = ["## Evaluation (`yc eval`, held-out videos)", "", "| metric | " + " | ".join(cols) + " |"]
+    lines.append("|---" * (len(cols) + 1) + "|")
+    for key in models["fine-tuned"]:
+        vals = [models[c].get(key) for c in cols]
+        if any(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
+            lines.append(f"| {_label(key)} | " + " | ".join(_num(v) for v in vals) + " |")
+    return [*lines, ""]
+
+
+def _num(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float) and v == v else ("—" if v is None or v != v else str(v))
+
+
 def _usage(info: ModelCardInfo) -> list[str]:
     repo = info.repo_id or "<user>/<model>"
-    lines = ["## Use it", "", "```python"]
-    if info.adapter and info.base_model:
+    user = info.user_example or "Given the title of the video: Rust in 100 seconds"
+    lines = [
+        "## Use it",
+        "",
+        "The tokenizer's chat template is the dataset's prompt format: pass the video as the user message.",
+        "",
+        "```python",
+        "from transformers import pipeline",
+        "",
+        f'generator = pipeline("text-generation", model="{repo}")',
+        f'messages = [{{"role": "user", "content": {json.dumps(user)}}}]',
+        "out = generator(messages, max_new_tokens=200, do_sample=False)",
+        'print(out[0]["generated_text"][-1]["content"])',
+        "```",
+    ]
+    if info.adapter:
+        lines += ["", "(`peft` must be installed: this repo holds a LoRA adapter on the base model.)"]
+    if info.gguf_files:
+        gguf = info.gguf_files[0]
+        name = repo.split("/")[-1].lower()
         lines += [
-            "from peft import AutoPeftModelForCausalLM",
-            "from transformers import AutoTokenizer",
             "",
-            f'model = AutoPeftModelForCausalLM.from_pretrained("{repo}")',
-            f'tokenizer = AutoTokenizer.from_pretrained("{repo}")',
-        ]
-    else:
-        lines += [
-            "from transformers import AutoModelForCausalLM, AutoTokenizer",
+            "### llama.cpp / Ollama (GGUF)",
             "",
-            f'model = AutoModelForCausalLM.from_pretrained("{repo}")',
-            f'tokenizer = AutoTokenizer.from_pretrained("{repo}")',
+            "```sh",
+            f"hf download {repo} {gguf} {'Modelfile ' if info.has_modelfile else ''}--local-dir .",
+            f"llama-server -m {gguf} --jinja  # chat API on :8080, the prompt format is in the file",
         ]
-    lines += ["```", "", "or with yc: `yc infer " + repo + ' --prompt "..."`']
+        if info.has_modelfile:
+            lines += [f"ollama create {name} -f Modelfile", f"ollama run {name} {json.dumps(user)}"]
+        lines.append("```")
     return lines
 
 
