@@ -30,10 +30,11 @@ def yc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPro
 
 
 def tree(folder: Path) -> dict[str, str]:
+    """Every file's hash, less the workspace's ``.yc/locks/`` (yc's own lock files: a hard exit leaves them)."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and ".yc" not in p.relative_to(folder).parts
     }
 
 
