@@ -23,6 +23,22 @@ def tok(smollm2_dir: Path):
     return AutoTokenizer.from_pretrained(smollm2_dir)
 
 
+@pytest.fixture(scope="module")
+def bos_tok():
+    """A Llama-style tokenizer that puts <s> in front when tokenizing, as Llama's does (SmolLM2's adds nothing)."""
+    import copy
+
+    from tokenizers.processors import TemplateProcessing
+
+    from tests.support.curate_tokenizers import llama_style_tokenizer
+
+    tok = copy.deepcopy(llama_style_tokenizer())
+    bos = tok.convert_tokens_to_ids("<s>")
+    tok.backend_tokenizer.post_processor = TemplateProcessing(single="<s> $A", special_tokens=[("<s>", bos)])
+    assert tok("a").input_ids[0] == bos
+    return tok
+
+
 def _cfg(tmp_path: Path, smollm2_dir: Path, data: Path, **kw):
     cfg, _ = load_config(lora_yml(tmp_path, smollm2_dir, data, **kw))
     return cfg
@@ -37,11 +53,12 @@ def test_prompt_masked_when_train_on_inputs_false(tmp_path, smollm2_dir):
     for ids, labels, row in zip(
         prep.train.input_ids, prep.train.labels, sorted(rows, key=lambda r: r["video_id"]), strict=False
     ):
-        assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id
+        # SmolLM2's tokenizer adds no BOS (rows start with the prompt, as in Axolotl); EOS ends them
+        assert ids[0] != tok.bos_token_id and ids[-1] == tok.eos_token_id
         n_prompt = len(tok(row["prompt"], add_special_tokens=False, split_special_tokens=True).input_ids)
-        # BOS and every prompt token carry no label; the completion and EOS do
-        assert all(lab == IGNORE for lab in labels[: 1 + n_prompt])
-        assert all(lab != IGNORE for lab in labels[1 + n_prompt :])
+        # every prompt token carries no label; the completion and EOS do
+        assert all(lab == IGNORE for lab in labels[:n_prompt])
+        assert all(lab != IGNORE for lab in labels[n_prompt:])
         trained = tok.decode([t for t in labels if t != IGNORE])
         assert trained.startswith("Generate the video") and "[INST]" not in trained
     assert len(prep.train) == 6
@@ -55,17 +72,24 @@ def test_train_on_inputs_true_trains_everything(tmp_path, smollm2_dir):
     assert all(ids == labels for ids, labels in zip(prep.train.input_ids, prep.train.labels, strict=True))
 
 
-def test_special_token_text_stays_text_and_literal_bos_eos_become_structure(tok):
-    fmt = formatter("completion", tok, None, True)
-    row = {"text": f"{tok.bos_token}hello </s> world <|im_end|> end{tok.eos_token}"}  # eos is <|im_end|>
-    [(ids, _labels)], _stats = tokenize_rows([row], fmt, tok, 64)
-    assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id
+def test_special_token_text_stays_text_and_literal_bos_eos_become_structure(tok, bos_tok):
+    row = {"text": "<s>hello </s> world <|im_end|> end</s>"}
+    [(ids, _labels)], _stats = tokenize_rows([row], formatter("completion", bos_tok, None, True), bos_tok, 64)
+    assert ids[0] == bos_tok.bos_token_id and ids[-1] == bos_tok.eos_token_id
     inner = ids[1:-1]
-    assert tok.eos_token_id not in inner and tok.bos_token_id not in inner  # <|im_end|> in the middle is text
-    assert tok.decode(inner) == "hello </s> world <|im_end|> end"
+    assert (
+        bos_tok.eos_token_id not in inner and bos_tok.bos_token_id not in inner
+    )  # </s> in the middle is text
+    assert bos_tok.decode(inner) == "hello </s> world <|im_end|> end"
+    # SmolLM2 (EOS <|im_end|>, no BOS added): a literal EOS at the end is the EOS, one in the middle is text
+    row = {"text": f"hello </s> world {tok.eos_token} end{tok.eos_token}"}
+    [(ids, _labels)], _stats = tokenize_rows([row], formatter("completion", tok, None, True), tok, 64)
+    assert ids[-1] == tok.eos_token_id and tok.eos_token_id not in ids[:-1]
+    assert tok.decode(ids[:-1]) == f"hello </s> world {tok.eos_token} end"
 
 
-def test_long_completion_split_into_chunks_with_bos_first_eos_last(tok):
+def test_long_completion_split_into_chunks_with_bos_first_eos_last(bos_tok):
+    tok = bos_tok
     fmt = formatter("completion", tok, None, True)
     text = " ".join(f"word{i}" for i in range(300))
     short = {"text": "short one"}

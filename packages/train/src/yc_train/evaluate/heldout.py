@@ -72,7 +72,7 @@ def _reference(row: dict, fmt_field: str | None, tokenizer: Any) -> str:
 def load_eval_set(cfg: Any, tokenizer: Any, template: Any | None = None, limit: int | None = None) -> EvalSet:
     """Held-out examples (at most ``limit``) and the training texts of ``cfg.datasets``."""
     from yc_train.data import VAL_SPLITS, _val_count
-    from yc_train.data.formats import formatter, tokenize_rows
+    from yc_train.data.formats import dataset_formatter, tokenize_rows
     from yc_train.data.sources import read_source
 
     seq_len = int(_get(cfg, "sequence_len", 2048))
@@ -81,9 +81,9 @@ def load_eval_set(cfg: Any, tokenizer: Any, template: Any | None = None, limit: 
         raise TrainError("the config has no datasets", "add datasets: [{path: ..., type: completion}]")
     per_entry = []
     for entry in entries:
-        e = entry if isinstance(entry, dict) else entry.model_dump()
+        e = entry.model_dump()
         src = read_source(entry)
-        fmt = formatter(e.get("type"), tokenizer, e.get("field") or e.get("field_messages"), False)
+        fmt = dataset_formatter(entry, cfg.model_copy(update={"train_on_inputs": False}), tokenizer)
         per_entry.append((e, src.rows, fmt))
 
     has_split = any(any("split" in r for r in rows) for _, rows, _ in per_entry)
