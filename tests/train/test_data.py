@@ -12,7 +12,7 @@ from tests.support.train_models import lora_yml, write_rows
 from yc_train.config import load_config
 from yc_train.data import load, prepare
 from yc_train.data.formats import IGNORE, formatter, tokenize_rows
-from yc_train.errors import TrainError
+from yc_train.errors import ConfigError, TrainError
 from yc_train.model_setup import load_tokenizer
 
 
@@ -217,3 +217,74 @@ def test_hub_id_offline_one_line_error(tmp_path, smollm2_dir, monkeypatch):
     with pytest.raises(TrainError) as err:
         load(cfg, load_tokenizer(cfg)[0])
     assert "\n" not in str(err.value) and "offline" in str(err.value) and "local" in err.value.hint
+
+
+def test_json_lines_read_under_ds_type_json(tmp_path, smollm2_dir):
+    """Axolotl configs say ds_type: json for .jsonl files; a JSON document still reads as before."""
+    rows = [{"text": f"row number {i} of the file"} for i in range(4)]
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    doc = tmp_path / "rows.json"
+    doc.write_text(json.dumps({"data": rows}))
+    one_line = tmp_path / "one.json"  # JSON Lines under a .json name, one record with a list inside
+    one_line.write_text(
+        json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n" + json.dumps(rows[0])
+    )
+    for path in (lines, doc):
+        ds = [{"path": str(path), "type": "completion", "ds_type": "json"}]
+        cfg = _cfg(tmp_path, smollm2_dir, path, special_tokens=None, val_set_size=0, datasets=ds)
+        prep = load(cfg, load_tokenizer(cfg)[0], use_cache=False)
+        assert sorted(load_tokenizer(cfg)[0].decode(i[:-1]) for i in prep.train.input_ids) == sorted(
+            r["text"] for r in rows
+        )
+    from yc_train.data.sources import _json_records
+
+    assert [sorted(r) for r in _json_records(one_line)] == [["messages"], ["text"]]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"text": "a"}\n{"text": ')
+    with pytest.raises(TrainError, match="neither JSON nor JSON Lines"):
+        _json_records(bad)
+
+
+def test_named_chat_template_renders_as_that_template_not_its_name(tmp_path, smollm2_dir):
+    data = write_rows(tmp_path / "rows.jsonl", n=2)
+    cfg = _cfg(tmp_path, smollm2_dir, data, special_tokens=None, chat_template="llama3")
+    tok, _ = load_tokenizer(cfg)
+    text = tok.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False)
+    assert "<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>" in text
+    with pytest.raises(ConfigError) as err:
+        _cfg(tmp_path, smollm2_dir, data, chat_template="llama9")
+    assert "unknown chat template 'llama9'" in str(err.value) and "qwen3" in str(err.value)
+    jinja = tmp_path / "t.jinja"
+    jinja.write_text("{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}")
+    cfg = _cfg(tmp_path, smollm2_dir, data, chat_template="jinja", chat_template_jinja=str(jinja))
+    tok, _ = load_tokenizer(cfg)
+    assert tok.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False) == "[user] hi\n"
+
+
+def test_dataset_variants_and_refusals(tmp_path, smollm2_dir):
+    data = write_rows(tmp_path / "rows.jsonl", n=2)
+    for bad, needle in (
+        ({"type": "alpaca:klingon"}, "not supported: type alpaca:klingon"),
+        ({"type": "completion:x"}, "not supported: type completion:x"),
+        ({"type": "chat_template", "message_field_training_detail": "detail"}, "not supported"),
+        ({"type": "chat_template", "train_on_eos": "sometimes"}, "train_on_eos"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            _cfg(tmp_path, smollm2_dir, data, datasets=[{"path": str(data), **bad}])
+        assert needle in str(err.value)
+
+
+def test_shards_take_one_contiguous_part(tmp_path, smollm2_dir):
+    from yc_train.data.sources import shard
+
+    rows = [{"i": i} for i in range(10)]
+    parts = [shard(rows, 3, k) for k in range(3)]
+    assert [len(p) for p in parts] == [4, 3, 3] and [r for p in parts for r in p] == rows
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps({"text": f"line {i}"}) + "\n" for i in range(10)))
+    ds = [{"path": str(data), "type": "completion", "shards": 3, "shards_idx": 1}]
+    cfg = _cfg(tmp_path, smollm2_dir, data, special_tokens=None, val_set_size=0, datasets=ds)
+    tok, _ = load_tokenizer(cfg)
+    prep = load(cfg, tok, use_cache=False)
+    assert [tok.decode(i[:-1]) for i in prep.train.input_ids] == ["line 4", "line 5", "line 6"]

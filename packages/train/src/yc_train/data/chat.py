@@ -1,8 +1,9 @@
 """The ``chat_template`` dataset type, masked as Axolotl masks it (token for token; see bench/results/compat.md).
 
 A row's messages are mapped (``message_property_mappings``, ``roles``), the whole conversation is rendered and
-tokenized once with the chat template, and each turn is located in those tokens by rendering the conversation up
-to it twice (with its content and with a placeholder) and comparing. Trained turns (``roles_to_train``, a
+tokenized once with the chat template, and each turn is located in those tokens by rendering the conversation
+again with placeholders in the turn's place and diffing the text (or, where the text does not tokenize back to
+the same tokens, by diffing the tokens of the conversation up to the turn). Trained turns (``roles_to_train``, a
 per-message training flag, or ``train_on_inputs``) keep their labels; the EOS / end-of-turn token after a turn is
 trained per ``train_on_eos`` / ``train_on_eot`` (``turn``, ``all``, ``last``, ``none``).
 """
@@ -10,6 +11,7 @@ trained per ``train_on_eos`` / ``train_on_eot`` (``turn``, ``all``, ``last``, ``
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 from yc_train.errors import TrainError
 
 IGNORE = -100
-DUMMY = "[[dummy_message]]"
+SENTINELS = ("[[dummy_message]]", "zzdummymessagezz")  # placeholders with different first/last characters
 DEFAULT_ROLES = {
     "human": "user",
     "user": "user",
@@ -159,6 +161,22 @@ def _message(raw: dict, opts: ChatOptions) -> dict:
     return msg
 
 
+def _join_parts(parts: list) -> str:
+    """Content given as a list of parts: their texts joined (per-part training flags are refused)."""
+    texts = []
+    for part in parts:
+        if not isinstance(part, dict):
+            raise TrainError("message content parts must be objects with a text", "fix the dataset")
+        if part.get("train") is not None or part.get("weight") is not None:
+            raise TrainError(
+                "not supported: per-part train/weight in message content — in Axolotl it trains only some "
+                "parts of a message",
+                "split the message, or use message_field_training to train or skip whole messages",
+            )
+        texts.append(part.get("text") or part.get("content") or part.get("value") or "")
+    return "".join(texts)
+
+
 def conversation(row: dict, opts: ChatOptions) -> list[dict]:
     """The row's messages as template turns (mapped roles/keys, system column, dropped system message)."""
     raw = row.get(opts.field_messages)
@@ -168,6 +186,10 @@ def conversation(row: dict, opts: ChatOptions) -> list[dict]:
             "set datasets[].field_messages",
         )
     turns = [_message(m, opts) for m in raw]
+    for t in turns:
+        for key in ("content", opts.template_thinking_key):
+            if isinstance(t.get(key), list):
+                t[key] = _join_parts(t[key])
     if turns and turns[0].get("role") != "system" and row.get(opts.field_system) is not None:
         turns.insert(0, {"role": "system", "content": row[opts.field_system]})
     for t, m in zip(turns[-len(raw) :] if raw else [], raw, strict=True):
@@ -191,9 +213,7 @@ def _tools(row: dict, opts: ChatOptions) -> list | None:
     return tools
 
 
-def _render(
-    tokenizer: Any, turns: list[dict], opts: ChatOptions, tools: list | None, **extra: Any
-) -> list[int]:
+def _kwargs(opts: ChatOptions, tools: list | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "chat_template": opts.template,
         "add_generation_prompt": False,
@@ -201,30 +221,116 @@ def _render(
     }
     if tools:
         kwargs["tools"] = tools
-    kwargs.update(extra)
-    clean = [{k: v for k, v in t.items() if k != "training"} for t in turns]
-    return list(tokenizer.apply_chat_template(clean, tokenize=True, return_dict=False, **kwargs))
+    return kwargs
+
+
+def _clean(turns: list[dict]) -> list[dict]:
+    return [{k: v for k, v in t.items() if k != "training"} for t in turns]
+
+
+def _render(
+    tokenizer: Any, turns: list[dict], opts: ChatOptions, tools: list | None, **extra: Any
+) -> list[int]:
+    kwargs = {**_kwargs(opts, tools), **extra}
+    return list(tokenizer.apply_chat_template(_clean(turns), tokenize=True, return_dict=False, **kwargs))
+
+
+def _render_text(tokenizer: Any, turns: list[dict], opts: ChatOptions, tools: list | None) -> str:
+    return tokenizer.apply_chat_template(_clean(turns), tokenize=False, **_kwargs(opts, tools))
+
+
+@dataclass
+class Locator:
+    """The rendered conversation and each token's character span, to find turns by a text diff."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+
+
+def locator(
+    tokenizer: Any, turns: list[dict], opts: ChatOptions, tools: list | None, ids: list[int]
+) -> Locator | None:
+    """A text locator, or None when the rendered text does not tokenize back to ``ids`` (then tokens are diffed)."""
+    if not getattr(tokenizer, "is_fast", False):
+        return None
+    text = _render_text(tokenizer, turns, opts, tools)
+    if not text:
+        return None
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    if list(enc["input_ids"]) != ids:
+        return None
+    return Locator(text, [a for a, _ in enc["offset_mapping"]], [b for _, b in enc["offset_mapping"]])
+
+
+def _char_span(full: str, dummy: str) -> tuple[int, int]:
+    """Characters of ``full`` that differ from ``dummy``: common prefix, then a common suffix not overlapping it."""
+    limit = min(len(full), len(dummy))
+    start = 0
+    while start < limit and full[start] == dummy[start]:
+        start += 1
+    suffix = 0
+    while suffix < limit - start and full[-1 - suffix] == dummy[-1 - suffix]:
+        suffix += 1
+    return start, len(full) - suffix
+
+
+def _span_from_text(
+    tokenizer: Any, turns: list[dict], i: int, opts: ChatOptions, tools: list | None, loc: Locator
+) -> tuple[int, int] | None:
+    """Turn ``i``'s token span from the text diff against placeholder turns put in its place.
+
+    The whole conversation is rendered each time, so templates that render a turn by its position (thinking
+    shown only after the last user message) render it the same way. Two placeholders with different first and
+    last characters: the wider span is the turn's (a template may glue a shared character onto one).
+    """
+    spans = []
+    for sentinel in SENTINELS:
+        dummy = [*turns[:i], {"role": turns[i].get("role"), "content": sentinel}, *turns[i + 1 :]]
+        text = _render_text(tokenizer, dummy, opts, tools)
+        if not text:
+            return None
+        spans.append(_char_span(loc.text, text))
+    char_start, char_end = min(a for a, _ in spans), max(b for _, b in spans)
+    if char_end <= char_start:
+        return -1, -1
+    start, end = bisect_right(loc.ends, char_start), bisect_left(loc.starts, char_end)
+    if start >= len(loc.ends) or end > len(loc.ends):
+        return None
+    return start, end
+
+
+def _span_from_tokens(
+    tokenizer: Any, turns: list[dict], i: int, opts: ChatOptions, tools: list | None
+) -> tuple[int, int] | None:
+    """Turn ``i``'s token span by tokenizing the conversation up to it with its content and with a placeholder."""
+    last = {"real_last_index": len(turns) - 1} if len(turns) > 1 else {}
+    dummy = _render(
+        tokenizer, [*turns[:i], {"role": turns[i].get("role"), "content": SENTINELS[0]}], opts, tools, **last
+    )
+    full = _render(tokenizer, turns[: i + 1], opts, tools, **last)
+    if not dummy or not full:
+        return None
+    n = min(len(dummy), len(full))
+    start = next((k for k in range(n) if dummy[k] != full[k]), None)
+    end = next((len(full) - k for k in range(n) if dummy[-1 - k] != full[-1 - k]), None)
+    if start is None or end is None:
+        return None
+    return start, end
 
 
 def find_turn(
-    tokenizer: Any, turns: list[dict], i: int, opts: ChatOptions, tools: list | None
+    tokenizer: Any, turns: list[dict], i: int, opts: ChatOptions, tools: list | None, loc: Locator | None
 ) -> tuple[int, int]:
     """Token span ``[start, end)`` of turn ``i``'s content, or (-1, -1) when it cannot be located."""
     if i == 0 and turns[0].get("role") == "system" and opts.skip_system_turn:
         return -1, -1
-    last = {"real_last_index": len(turns) - 1} if len(turns) > 1 else {}
-    dummy = _render(
-        tokenizer, [*turns[:i], {"role": turns[i].get("role"), "content": DUMMY}], opts, tools, **last
-    )
-    full = _render(tokenizer, turns[: i + 1], opts, tools, **last)
-    if not dummy or not full:
+    span = _span_from_text(tokenizer, turns, i, opts, tools, loc) if loc is not None else None
+    if span is None:
+        span = _span_from_tokens(tokenizer, turns, i, opts, tools)
+    if span is None or span[0] == -1 or span[1] == -1 or span[1] <= span[0]:
         return -1, -1
-    n = min(len(dummy), len(full))
-    start = next((k for k in range(n) if dummy[k] != full[k]), None)
-    end = next((len(full) - k for k in range(n) if dummy[-1 - k] != full[-1 - k]), None)
-    if start is None or end is None or end <= start:
-        return -1, -1
-    return start, end
+    return span
 
 
 def _first(ids: list[int], targets: set[int], start: int) -> int:
@@ -243,6 +349,7 @@ def tokenize_chat(row: dict, opts: ChatOptions, tokenizer: Any) -> tuple[list[in
     tools = _tools(row, opts)
     ids = _render(tokenizer, turns, opts, tools)
     labels = [IGNORE] * len(ids)
+    loc = locator(tokenizer, turns, opts, tools, ids)
     eos_ids = {tokenizer.eos_token_id}
     eot_ids = {tokenizer.encode(t, add_special_tokens=False)[0] for t in opts.eot_tokens}
     last = {"EOT": -1, "EOS": -1}
@@ -252,7 +359,7 @@ def tokenize_chat(row: dict, opts: ChatOptions, tokenizer: Any) -> tuple[list[in
             train = opts.train_on_inputs or turn.get("role") in opts.roles_to_train
         if not train and "all" not in (opts.train_on_eos, opts.train_on_eot):
             continue
-        start, end = find_turn(tokenizer, turns, i, opts, tools)
+        start, end = find_turn(tokenizer, turns, i, opts, tools, loc)
         if train and start != -1 and end != -1:
             labels[start:end] = ids[start:end]
         for kind, targets, choice in (
