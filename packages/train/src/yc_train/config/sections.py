@@ -46,14 +46,17 @@ class DatasetConfig(ConfigModel):
     )
     type: str = Field(
         "completion",
-        description="Prompt format: completion (a text column, loss on all of it; prompt/completion columns: loss "
-        "on the completion), prompt_completion, alpaca, input_output, chat_template (messages).",
+        description="Prompt format, as in Axolotl: completion (a text column, loss on all of it; prompt/completion "
+        "columns: loss on the completion), prompt_completion, alpaca (alpaca:chat, alpaca:chatml, alpaca:phi for "
+        "the other prompt styles), input_output, chat_template (messages).",
     )
     data_files: str | list[str] | None = Field(None, description="File(s) inside `path` to load.")
     split: str = Field("train", description="Split to read.")
     name: str | None = Field(None, description="Dataset configuration (subset) name on the Hub.")
     ds_type: str | None = Field(
-        None, description="File format when it cannot be guessed: json, jsonl, csv, parquet, text, arrow."
+        None,
+        description="File format when the file name does not say: json (a JSON document or JSON Lines), jsonl, csv, "
+        "parquet.",
     )
     field: str | None = Field(None, description="Column holding the text (completion type; default `text`).")
     revision: str | None = Field(None, description="Hub revision (branch, tag or commit) of the dataset.")
