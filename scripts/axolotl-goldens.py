@@ -39,6 +39,8 @@ def axolotl_config(case: dict, tokenizer_dir: str, work: Path) -> dict:
     cfg = {**BASE, **case, "base_model": tokenizer_dir, "output_dir": str(work / "out")}
     cfg["dataset_prepared_path"] = str(work / "prepared")
     cfg["datasets"] = [{**d, "path": str(GOLDENS / "data" / d["path"])} for d in case["datasets"]]
+    if case.get("tokenizer_config"):
+        cfg["tokenizer_config"] = str(GOLDENS / case["tokenizer_config"])
     return cfg
 
 

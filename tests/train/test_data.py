@@ -288,3 +288,37 @@ def test_shards_take_one_contiguous_part(tmp_path, smollm2_dir):
     tok, _ = load_tokenizer(cfg)
     prep = load(cfg, tok, use_cache=False)
     assert [tok.decode(i[:-1]) for i in prep.train.input_ids] == ["line 4", "line 5", "line 6"]
+
+
+def test_chat_options_beyond_axolotl_goldens(tmp_path, smollm2_dir):
+    """phi_4 by name, field_thinking honoured, content parts joined, per-part train flags refused."""
+    from yc_train.data.formats import dataset_formatter
+
+    def run(rows, chat_template, **entry):
+        data = tmp_path / "chat.jsonl"
+        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        ds = [{"path": str(data), "type": "chat_template", **entry}]
+        cfg = _cfg(tmp_path, smollm2_dir, data, special_tokens=None, chat_template=chat_template, datasets=ds)
+        tok, _ = load_tokenizer(cfg)
+        out, _ = tokenize_rows(rows, dataset_formatter(cfg.datasets[0], cfg, tok), tok, 512)
+        return tok, out
+
+    msgs = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello", "thinking": "greet"}]
+    tok, [(ids, labels)] = run([{"messages": msgs}], "phi_4")
+    assert "<|im_start|>user<|im_sep|>hi<|im_end|>" in tok.decode(ids)
+    assert tok.decode([t for t in labels if t != IGNORE]) == "hello<|im_end|>"
+    tok, [(ids, labels)] = run([{"messages": msgs}], "qwen3", field_thinking="thinking")
+    assert "<think>\ngreet\n</think>\n\nhello" in tok.decode(ids)  # the trace is rendered and trained
+    assert tok.decode([t for t in labels if t != IGNORE]) == "greet\n</think>\n\nhello<|im_end|>"
+    parts = [
+        {"role": "user", "content": [{"text": "a "}, {"text": "b"}]},
+        {"role": "assistant", "content": "c"},
+    ]
+    tok, [(ids, _)] = run([{"messages": parts}], "chatml")
+    assert "<|im_start|>user\na b<|im_end|>" in tok.decode(ids)
+    flagged = [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": [{"text": "x", "train": False}]},
+    ]
+    with pytest.raises(TrainError, match="not supported: per-part train"):
+        run([{"messages": flagged}], "chatml")

@@ -24,13 +24,16 @@ RESULTS = json.loads((GOLDENS / "goldens.json").read_text())
 
 def yc_config(case: dict, base_model: Path) -> dict:
     datasets = [{**d, "path": str(GOLDENS / "data" / d["path"])} for d in case["datasets"]]
-    return {
+    cfg = {
         "sequence_len": 512,
         **case,
         "base_model": str(base_model),
         "val_set_size": 0,
         "datasets": datasets,
     }
+    if case.get("tokenizer_config"):  # relative to the goldens folder
+        cfg["tokenizer_config"] = str(GOLDENS / case["tokenizer_config"])
+    return cfg
 
 
 def test_goldens_cover_the_issue_matrix() -> None:
@@ -44,6 +47,7 @@ def test_goldens_cover_the_issue_matrix() -> None:
     options = {k for c in CASES.values() for d in c["datasets"] for k in d}
     assert {"roles_to_train", "train_on_eos", "train_on_eot", "message_property_mappings"} <= options
     assert {"drop_system_message", "split_thinking", "field_messages", "roles"} <= options
+    assert any(c.get("tokenizer_config") for c in CASES.values())  # a tokenizer that adds BOS, as Llama's
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

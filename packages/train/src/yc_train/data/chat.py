@@ -11,6 +11,7 @@ trained per ``train_on_eos`` / ``train_on_eot`` (``turn``, ``all``, ``last``, ``
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,7 +35,6 @@ THINKING_PAIRS = (
     ("<|begin_of_thought|>", "<|end_of_thought|>"),
 )
 SOLUTION_PAIR = ("<|begin_of_solution|>", "<|end_of_solution|>")
-EOS_CHOICES = ("turn", "all", "last", "none")
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,13 @@ def chat_options(entry: Any, cfg: Any, tokenizer: Any, template: str) -> ChatOpt
 @cache
 def template_message_keys(template: str) -> frozenset[str]:
     """Names the template reads as attributes or string subscripts (message keys it may use)."""
-    from jinja2 import Environment, nodes
+    from jinja2 import Environment, TemplateSyntaxError, nodes
 
-    tree = Environment().parse(template)
+    text = re.sub(r"{%-?\s*(end)?generation\s*-?%}", "", template)  # transformers' own tag
+    try:
+        tree = Environment(extensions=["jinja2.ext.loopcontrols"]).parse(text)
+    except TemplateSyntaxError:
+        return frozenset()
     keys = {n.attr for n in tree.find_all(nodes.Getattr)}
     keys |= {
         n.arg.value
