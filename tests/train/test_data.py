@@ -322,3 +322,18 @@ def test_chat_options_beyond_axolotl_goldens(tmp_path, smollm2_dir):
     ]
     with pytest.raises(TrainError, match="not supported: per-part train"):
         run([{"messages": flagged}], "chatml")
+
+
+def test_template_choices_on_a_tokenizer_without_a_template(bos_tok):
+    from yc_train.data.templates import named_templates, resolve_template
+
+    assert not bos_tok.chat_template
+    assert resolve_template("tokenizer_default_fallback_llama3", None, bos_tok) == named_templates()["llama3"]
+    assert resolve_template("tokenizer_default", None, bos_tok) is None
+    inline = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
+    assert resolve_template(None, inline, bos_tok) == inline  # chat_template_jinja alone means jinja
+    with pytest.raises(TrainError) as err:
+        resolve_template("chatml2", None, bos_tok)
+    assert "unknown chat template 'chatml2'" in str(err.value) and "chatml" in err.value.hint
+    with pytest.raises(TrainError, match="tokenizer has no chat template"):
+        formatter("chat_template", bos_tok, None, False)
