@@ -11,10 +11,12 @@ setup:
 demo: setup
 	$(UV_RUN) python -m demo.run
 
-test: setup
+test:
+	@./scripts/bootstrap.sh test
 	$(UV_RUN) pytest -q
 
-test-fast: setup
+test-fast:
+	@./scripts/bootstrap.sh test
 	$(UV_RUN) pytest -q -m "not slow"
 
 lint: setup

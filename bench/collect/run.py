@@ -8,8 +8,9 @@ enclosure and convert it to Opus mono 16 kHz 24 kbit/s:
   on the feed (the CLI, one video after another), with ``--download-archive``;
 - yc: ``yc collect FEED --workers 4`` into a fresh workspace.
 
-Then both run again with nothing new (yc: its videos table; yt-dlp: its archive). Writes
-``bench/results/collect.md``. ``--quick`` uses 6 small items.
+Then both run again with nothing new (yc: its videos table; yt-dlp: its archive). Last, the listing time of
+a 1,000-item feed (:mod:`bench.collect.listing`). Writes ``bench/results/collect.md``. ``--quick`` uses 6
+small items.
 """
 
 from __future__ import annotations
@@ -143,6 +144,9 @@ def main(argv: list[str]) -> int:
         f"{results['yc collect re-run'][2]} media requests (yt-dlp's archive re-run: {results['yt-dlp re-run (archive)'][2]})",
         "",
     ]
+    from bench.collect import listing
+
+    lines += listing.section(listing.measure())
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text("\n".join(lines))
     print("\n".join(lines))

@@ -21,6 +21,11 @@ mimetypes.add_type("audio/ogg", ".opus")
 mimetypes.add_type("audio/mp4", ".m4a")
 mimetypes.add_type("application/rss+xml", ".rss")
 mimetypes.add_type("text/vtt", ".vtt")
+mimetypes.add_type("application/x-subrip", ".srt")
+mimetypes.add_type("application/atom+xml", ".atom")
+mimetypes.add_type("application/xml", ".xml")
+mimetypes.add_type("application/json", ".json")
+mimetypes.add_type("text/plain", ".txt")
 
 
 @dataclass

@@ -25,6 +25,8 @@ CAPTIONS = pa.struct(
     ]
 )
 
+ENCLOSURE = pa.struct([("url", pa.string()), ("type", pa.string()), ("length", pa.int64())])
+
 VIDEOS = pa.schema(
     [
         ("video_id", pa.string()),
@@ -38,6 +40,14 @@ VIDEOS = pa.schema(
         ("duration_s", pa.float64()),
         ("view_count", pa.int64()),
         ("tags", pa.list_(pa.string())),
+        # podcast episode metadata (feeds; None elsewhere)
+        ("season", pa.int32()),
+        ("episode", pa.int32()),
+        ("episode_type", pa.string()),  # full | trailer | bonus
+        ("explicit", pa.bool_()),
+        ("author", pa.string()),
+        ("image", pa.string()),  # episode (else show) artwork URL; YouTube: the thumbnail
+        ("enclosures", pa.list_(ENCLOSURE)),  # a feed item's playable media, the one collected first
         ("audio_path", pa.string()),  # relative to the workspace
         ("audio_sha256", pa.string()),
         ("audio_s", pa.float64()),

@@ -10,22 +10,27 @@ Usable alone: functions return plain rows (dicts) and never assume a yc workspac
 
 Sources: YouTube channels (``@handle``, ``/channel/UC…``, ``/c/…``, ``/user/…``, with or without a tab;
 tabs ``videos`` by default, ``shorts`` / ``streams`` via ``options.tabs``), playlists and single videos;
-any other yt-dlp site; RSS/podcast feeds (their enclosures); a local folder of media files.
+any other yt-dlp site; RSS/Atom podcast feeds (read with feedparser, see :mod:`yc_collect.feeds`: audio chosen
+before video, never an image; publisher transcripts as captions); a local folder of media files.
 
 Row shape (one per entry, the columns of yc's ``videos`` table):
 
 ============== ============================================================================
-video_id       yt-dlp's id; an RSS item's guid; ``local-<hash of relative path>``; file-safe
+video_id       yt-dlp's id; a feed item's guid (else ``url-<hash of its media URL>``); ``local-<hash of relative path>``; file-safe
 source         the source string that was listed
 source_url     this video's page or media URL (``file://`` for local files)
-extractor      yt-dlp extractor key (``Youtube``, ``Generic`` …) or ``local``
+extractor      yt-dlp extractor key (``Youtube``, ``Generic`` …), ``Feed`` or ``local``
 channel        channel / uploader / feed title / folder name
 title          str; description: plain text (HTML in feeds is stripped)
 upload_date    ``datetime.date`` or None; duration_s: float seconds or None
 view_count     int or None; tags: list[str] or None
+season         podcast episodes: int or None; episode: int or None; episode_type: full | trailer | bonus | None
+explicit       bool or None; author: str or None; image: artwork URL (YouTube: the thumbnail) or None
+enclosures     feed items: [{url, type, length}] playable media, the one collected first; else None
 audio_path     ``<audio_dir>/<video_id>.opus`` relative to ``relative_to`` (default audio_dir's parent)
 audio_sha256   hex sha256 of that file; audio_s: its duration in seconds (ffprobe)
-captions       None or {lang, kind: manual|auto, text, segments: [{start, end, text}]} (seconds)
+captions       None or {lang, kind: manual|auto, text, segments: [{start, end, text}]} (seconds); a podcast's
+               own transcript is ``manual`` (HTML and plain-text transcripts have text and no segments)
 status         ``ok`` | ``failed`` | ``skipped`` (members-only, premium, upcoming, live)
 error_kind     one of :data:`yc_collect.failures.ERROR_KINDS` (None when ok); error: one-line message
 collected_at   ``datetime`` (UTC) when the row was made

@@ -1,7 +1,7 @@
 """Captions: choose a track (manual, else automatic, in the requested languages), fetch and parse it.
 
-Parsers turn YouTube's ``json3`` and WebVTT (and SRT) into plain text plus timed segments
-``[{start, end, text}]`` (seconds). Automatic YouTube captions repeat each line across rolling cues;
+Parsers turn YouTube's ``json3``, WebVTT, SRT and the Podcasting 2.0 JSON transcript into plain text plus
+timed segments ``[{start, end, text}]`` (seconds); HTML and plain-text podcast transcripts give text only. Automatic YouTube captions repeat each line across rolling cues;
 the VTT parser drops those repeats so the text reads once.
 
 Language matching: ``en`` matches ``en``, ``en-US``, ``en-GB`` …; the special language ``orig`` means the
@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-FORMAT_PREFERENCE = ("json3", "vtt", "srt")
+FORMAT_PREFERENCE = ("json3", "vtt", "srt", "json", "html", "txt")  # json: podcast:transcript JSON
+TEXT_ONLY = frozenset({"html", "txt"})  # transcripts without timings: text, no segments
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,24 @@ def _dedupe_rolling(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def parse_podcast_json(text: str) -> list[dict[str, Any]]:
+    """A Podcasting 2.0 JSON transcript (``{"segments": [{startTime, endTime, body, speaker}]}``) → segments."""
+    doc = json.loads(text)
+    segments: list[dict[str, Any]] = []
+    for seg in (doc.get("segments") if isinstance(doc, dict) else None) or []:
+        words = " ".join(str(seg.get("body") or "").split())
+        if not words:
+            continue
+        start = float(seg.get("startTime") or 0.0)
+        segments.append({"start": start, "end": float(seg.get("endTime") or start), "text": words})
+    return segments
+
+
 PARSERS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
     "json3": parse_json3,
     "vtt": parse_vtt,
     "srt": parse_vtt,
+    "json": parse_podcast_json,
 }
 
 
@@ -183,5 +198,10 @@ def fetch(track: Track, urlopen: Callable[[str], Any]) -> dict[str, Any] | None:
             raw = resp.read().decode("utf-8", errors="replace")
     else:
         return None
+    if track.ext in TEXT_ONLY:
+        from yc_collect.rows import plain_text
+
+        text = plain_text(raw if track.ext == "html" else html.escape(raw))
+        return {"lang": track.lang, "kind": track.kind, "text": text, "segments": []} if text else None
     segments = parse(track.ext, raw)
     return to_row(track, segments) if segments else None

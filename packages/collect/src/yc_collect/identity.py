@@ -51,8 +51,13 @@ def flat_entry_id(entry: dict[str, Any]) -> str:
     if entry.get("id"):
         return safe_id(str(entry["id"]))
     if url:
-        return f"url-{_digest(unsmuggled(url)[0], 16)}"
+        return url_id(unsmuggled(url)[0])
     raise ValueError("entry has neither id nor url")
+
+
+def url_id(url: str) -> str:
+    """A stable id for an item known only by its media URL (a feed item without a guid)."""
+    return f"url-{_digest(url, 16)}"
 
 
 def local_id(relative_path: str) -> str:

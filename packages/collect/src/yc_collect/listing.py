@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from yc_collect import rows
+from yc_collect import errors, feeds, folders, rows
 from yc_collect.errors import SourceError
 from yc_collect.failures import classify_error, classify_message
 from yc_collect.identity import flat_entry_id, local_id
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Extract = Callable[[str], dict[str, Any]]
 MAX_DEPTH = 3
+MAX_SKIPPED_SHOWN = 10
 
 
 @dataclass
@@ -116,32 +118,12 @@ def flatten(
 
 def _list_folder(source: Source) -> tuple[str | None, list[Entry]]:
     assert source.path is not None
-    if source.kind == "file":
-        files, base = [source.path], source.path.parent
-    else:
-        base = source.path
-        files = sorted(
-            p
-            for p in base.rglob("*")
-            if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS and not _hidden(p, base)
-        )
-    out = []
-    for path in files:
-        rel = path.relative_to(base).as_posix()
-        stat = path.stat()
-        info = {
-            "title": path.stem.replace("_", " ").strip() or path.stem,
-            "timestamp": stat.st_mtime,
-            "extractor_key": "local",
-            "webpage_url": path.as_uri(),
-            "filesize": stat.st_size,
-        }
-        out.append(Entry(local_id(rel), source.raw, info, channel=base.name, path=path, resolved=True))
+    base, files = folders.media_files(source.path, single=source.kind == "file")
+    out = [
+        Entry(local_id(rel), source.raw, info, channel=base.name, path=path, resolved=True)
+        for rel, path, info in files
+    ]
     return base.name, out
-
-
-def _hidden(path: Path, base: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(base).parts)
 
 
 def _with_retries(extract: Extract, url: str, options: CollectOptions) -> dict[str, Any]:
@@ -157,13 +139,24 @@ def _with_retries(extract: Extract, url: str, options: CollectOptions) -> dict[s
 
 
 def _list_remote(
-    source: Source, extract: Extract, options: CollectOptions, warnings: list[str]
+    source: Source,
+    extract: Extract,
+    options: CollectOptions,
+    warnings: list[str],
+    urlopen: Callable[[], feeds.Open] | None = None,
 ) -> tuple[str | None, list[Entry]]:
     title: str | None = None
     entries: list[Entry] = []
-    errors: list[str] = []
+    problems: list[str] = []
     listed = 0
     for i, url in enumerate(source.urls):
+        if source.kind == "url" and urlopen is not None and not _is_media_link(url):
+            feed = _list_feed(source, url, urlopen, options, warnings)
+            if feed is not None:
+                listed += 1
+                title = title or feed[0]
+                entries += feed[1]
+                continue
         try:
             info = _with_retries(extract, url, options)
         except Exception as err:
@@ -171,7 +164,7 @@ def _list_remote(
             if (source.kind == "youtube_channel" and i > 0) or "does not have a" in failure.message:
                 warnings.append(f"{url}: {failure.message}")
                 continue
-            errors.append(f"{url}: {failure.message}")
+            problems.append(f"{url}: {failure.message}")
             continue
         listed += 1
         title = title or info.get("channel") or info.get("uploader") or info.get("title")
@@ -190,16 +183,84 @@ def _list_remote(
             )
             entries.append(Entry(video_id, source.raw, entry, url_, holder or title, resolved=resolved))
     if not listed:
-        first = (errors or warnings)[0]
+        first = (problems or warnings)[0]
+        status = re.search(r"HTTP Error (\d{3})(?::\s*([^:(]+))?", first)
+        if status:
+            raise errors.http_error(source.raw, int(status.group(1)), (status.group(2) or "").strip())
         if classify_message(first) == "network":
-            raise SourceError(
-                f"cannot list {source.raw}: the site could not be reached ({_short(first)})",
-                "check the network connection (or proxy); offline, collect a folder or a local feed instead",
-            )
+            raise errors.unreachable(source.raw, first)
         raise SourceError(
             f"cannot list {source.raw}: {first}", "check the URL (and --cookies if the site needs a login)"
         )
-    warnings.extend(errors)
+    warnings.extend(problems)
+    return title, entries
+
+
+def _is_media_link(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return any(path.endswith(ext) for ext in MEDIA_EXTENSIONS)
+
+
+def _list_feed(
+    source: Source,
+    url: str,
+    urlopen: Callable[[], feeds.Open],
+    options: CollectOptions,
+    warnings: list[str],
+) -> tuple[str | None, list[Entry]] | None:
+    """The feed's items as entries, or None when ``url`` is not a feed (then yt-dlp lists it).
+
+    An HTTP error names its status; for a URL that may belong to a yt-dlp site (not an obvious feed or a
+    loopback address) it falls through to yt-dlp instead, which may reach the site another way.
+    """
+
+    def enough(infos: list[dict[str, Any]]) -> bool:
+        if options.limit is None:
+            return False
+        passing = (filter_reason(Entry(i["id"], source.raw, i), options) is None for i in infos)
+        return sum(passing) >= options.limit
+
+    opener = urlopen()
+    try:
+        pages = _with_retries(lambda u: list(feeds.read(u, opener, enough)), url, options)
+    except feeds.NotAFeed:
+        return None
+    except feeds.FeedParseError as err:
+        raise SourceError(
+            f"cannot read the feed at {source.raw}: {err}",
+            "check that the URL is the feed's RSS or Atom address",
+        ) from err
+    except Exception as err:
+        status = errors.http_status(err)
+        network = status is None and classify_error(err).kind == "network"
+        if (status or network) and extractor_hint(url) is None:
+            return None
+        if status:
+            raise errors.http_error(source.raw, *status) from err
+        if network:
+            raise errors.unreachable(source.raw, str(err)) from err
+        raise
+    title = pages[0].title
+    entries: list[Entry] = []
+    first_title: dict[str, str] = {}
+    skipped = [s for page in pages for s in page.skipped]
+    for page in pages:
+        for info in page.infos:
+            vid = info["id"]
+            if vid in first_title:
+                skipped.append(
+                    f"item {info['title']!r}: its guid {info['yc_guid'] or info['url']!r} repeats item {first_title[vid]!r}"
+                )
+                continue
+            first_title[vid] = info["title"]
+            entries.append(Entry(vid, source.raw, info, info["url"], title, resolved=True))
+    warnings += [f"feed {s} (skipped)" for s in skipped[:MAX_SKIPPED_SHOWN]]
+    if pages[-1].error:
+        warnings.append(
+            f"feed page {len(pages) + 1} could not be read ({pages[-1].error}); listed the first {len(pages)}"
+        )
+    if len(skipped) > MAX_SKIPPED_SHOWN:
+        warnings.append(f"feed: {len(skipped) - MAX_SKIPPED_SHOWN} more items skipped")
     return title, entries
 
 
@@ -218,17 +279,17 @@ def list_source(
     ``extract`` (url -> flat info) and ``resolve`` (flat entry -> full info) default to real yt-dlp;
     tests pass recorded info dicts through them.
     """
-    from yc_collect.ytdl_session import CookieCopy, Sessions, flat_extractor
+    from yc_collect.ytdl_session import CookieCopy, Opener, Sessions, flat_extractor
 
     options = (options or CollectOptions()).validate()
     src = classify(source, options.tabs)
     warnings: list[str] = []
-    with CookieCopy(options.cookies) as cookiefile:
+    with CookieCopy(options.cookies) as cookiefile, Opener(options, cookiefile) as opener:
         if src.kind in ("folder", "file"):
             title, entries = _list_folder(src)
         else:
             title, entries = _list_remote(
-                src, extract or flat_extractor(options, cookiefile), options, warnings
+                src, extract or flat_extractor(options, cookiefile), options, warnings, opener.get
             )
         seen: set[str] = set()
         unique = []
@@ -264,6 +325,9 @@ def _meta(entry: Entry) -> dict[str, Any]:
 def filter_reason(entry: Entry, options: CollectOptions) -> str | None:
     """Why the filters leave ``entry`` out, None if it passes, or UNKNOWN if a needed field is missing."""
     meta = _meta(entry)
+    episode_type = entry.info.get("yc_episode_type")
+    if episode_type and episode_type not in options.episode_types:
+        return f"{episode_type} episode (--episode-type)"
     if (
         options.match_title
         and meta["title"] is not None
@@ -359,11 +423,3 @@ def _select(
         if left > 0:
             listing.filtered["beyond --limit"] += left
     return listing
-
-
-def _short(message: str) -> str:
-    """The most telling clause of a yt-dlp network error (e.g. the resolver's words), not the whole chain."""
-    match = re.search(
-        r"(Failed to resolve '[^']+'|Connection refused|timed? ?out|Network is unreachable)", message, re.I
-    )
-    return match.group(1) if match else message.split(":")[-1].strip()[:120]

@@ -15,6 +15,7 @@ from pathlib import Path
 from yc_collect.errors import OptionsError
 
 TABS = ("videos", "shorts", "streams")
+EPISODE_TYPES = ("full", "trailer", "bonus")  # itunes:episodeType
 
 _REL_DATE = re.compile(r"(?i)^(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)$")
 _UNITS_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
@@ -79,7 +80,7 @@ def parse_rate(text: str | int) -> int:
 class CollectOptions:
     """Everything that shapes a listing and a collection run (all optional; defaults are sensible).
 
-    Filters (``limit``, ``since``/``until``, ``min/max_duration_s``, ``match_title``) decide which entries
+    Filters (``limit``, ``since``/``until``, ``min/max_duration_s``, ``match_title``, ``episode_types``) decide which entries
     of a listing are collected; ``limit`` keeps the first N entries of the listing that pass the filters
     (so a rerun with the same limit collects nothing new unless the source has new items).
     """
@@ -92,6 +93,8 @@ class CollectOptions:
     max_duration_s: float | None = None
     match_title: str | None = None
     tabs: tuple[str, ...] = ("videos",)  # YouTube channel tabs to list (videos, shorts, streams)
+    # podcast episode types to collect (itunes:episodeType); untyped episodes always pass
+    episode_types: tuple[str, ...] = ("full", "bonus")
     # what to fetch
     audio: bool = True
     captions: bool = True
@@ -111,6 +114,7 @@ class CollectOptions:
     rate_limit: int | None = None  # bytes per second per download
     socket_timeout_s: float = 30.0
     cookies: Path | None = None
+    cookies_from_browser: str | None = None  # yt-dlp's BROWSER[+KEYRING][:PROFILE][::CONTAINER]
     extra_ytdlp: dict = field(default_factory=dict)  # passed to yt_dlp.YoutubeDL as-is (advanced)
 
     def problems(self) -> list[str]:
@@ -140,6 +144,11 @@ class CollectOptions:
         bad_tabs = [t for t in self.tabs if t not in TABS]
         if bad_tabs or not self.tabs:
             out.append(f"tabs must be some of {', '.join(TABS)} (got {', '.join(self.tabs) or 'none'})")
+        bad_types = [t for t in self.episode_types if t not in EPISODE_TYPES]
+        if bad_types or not self.episode_types:
+            out.append(
+                f"episode types must be some of {', '.join(EPISODE_TYPES)} (got {', '.join(self.episode_types) or 'none'})"
+            )
         if not self.audio and not self.captions:
             out.append("nothing to fetch: both audio and captions are off")
         if not self.languages:
@@ -158,6 +167,13 @@ class CollectOptions:
             out.append("sample rate and channels must be positive")
         if self.cookies is not None and not Path(self.cookies).is_file():
             out.append(f"cookies file not found: {self.cookies}")
+        if self.cookies_from_browser is not None:
+            from yc_collect.js_runtime import cookies_from_browser
+
+            try:
+                cookies_from_browser(self.cookies_from_browser)
+            except ValueError as err:
+                out.append(f"cookies from browser: {err}")
         return out
 
     def validate(self) -> CollectOptions:

@@ -17,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from yc_collect import audio, captions, rows
+from yc_collect import audio, captions, feeds, rows
 from yc_collect.failures import Failure, VideoFailure, availability_failure, classify_error, failure
 from yc_collect.listing import Entry
 from yc_collect.options import CollectOptions
@@ -120,9 +120,8 @@ def _remote(run: _Run, entry: Entry, attempt: int) -> dict[str, Any]:
         else:
             if not info.get("formats") and not info.get("url"):
                 raise VideoFailure("no_audio", "no downloadable formats")
-            src = run.sessions.download(info, entry.video_id)
-            file = audio.convert(src, run.audio_dir, entry.video_id, opts)
-            src.unlink(missing_ok=True)
+            file, used = _download(run, entry, info)
+            row["source_url"] = rows.source_url(used, entry.url)
         _attach_audio(run, row, file)
     if opts.captions:
         row["captions"] = _captions(run, entry, info)
@@ -130,6 +129,29 @@ def _remote(run: _Run, entry: Entry, attempt: int) -> dict[str, Any]:
             raise VideoFailure("no_captions", f"no captions in {', '.join(opts.languages)}")
     row["status"] = "ok"
     return row
+
+
+# a feed item's other media are tried when its chosen one is missing, refused or has no audio
+_NEXT_MEDIA = frozenset({"not_found", "forbidden", "no_audio", "convert", "unsupported"})
+
+
+def _download(run: _Run, entry: Entry, info: dict[str, Any]) -> tuple[audio.AudioFile, dict[str, Any]]:
+    """Download and convert ``info``'s media; then a feed item's other enclosures, in preference order."""
+    assert run.sessions is not None
+    others = [m for m in info.get("yc_enclosures") or [] if m["url"] != info.get("url")]
+    while True:
+        src: Path | None = None
+        try:
+            src = run.sessions.download(info, entry.video_id)
+            return audio.convert(src, run.audio_dir, entry.video_id, run.options), info
+        except Exception as err:
+            if not others or classify_error(err).kind not in _NEXT_MEDIA:
+                raise
+            log.info("%s: %s failed (%s); trying %s", entry.video_id, info["url"], err, others[0]["url"])
+            info = run.sessions.resolve(feeds.use_media(entry.flat, others.pop(0)))
+        finally:
+            if src is not None:
+                src.unlink(missing_ok=True)
 
 
 def _captions(run: _Run, entry: Entry, info: dict[str, Any]) -> dict[str, Any] | None:

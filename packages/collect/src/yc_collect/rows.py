@@ -17,8 +17,9 @@ from yc_collect.identity import unsmuggled
 
 COLUMNS = (
     "video_id", "source", "source_url", "extractor", "channel", "title", "description", "upload_date",
-    "duration_s", "view_count", "tags", "audio_path", "audio_sha256", "audio_s", "captions", "status",
-    "error_kind", "error", "collected_at",
+    "duration_s", "view_count", "tags", "season", "episode", "episode_type", "explicit", "author", "image",
+    "enclosures", "audio_path", "audio_sha256", "audio_s", "captions", "status", "error_kind", "error",
+    "collected_at",
 )  # fmt: skip
 
 
@@ -114,9 +115,20 @@ def metadata_row(
         duration_s=duration(info),
         view_count=_view_count(info),
         tags=_tags(info),
+        season=_count(info.get("season_number")),
+        episode=_count(info.get("episode_number")),
+        episode_type=info.get("yc_episode_type"),
+        explicit=info.get("yc_explicit"),
+        author=info.get("yc_author"),
+        image=info.get("thumbnail"),
+        enclosures=info.get("yc_enclosures") or None,
         collected_at=datetime.now(UTC),
     )
     return row
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def with_failure(row: dict[str, Any], failure: Failure) -> dict[str, Any]:

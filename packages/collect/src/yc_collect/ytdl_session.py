@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from yc_collect.js_runtime import cookies_from_browser, js_runtimes
 from yc_collect.options import CollectOptions
 
 log = logging.getLogger("yc_collect.ytdlp")
@@ -59,11 +60,14 @@ def base_params(options: CollectOptions, cookiefile: Path | None = None) -> dict
         "writeautomaticsub": False,
         "updatetime": False,
         "check_formats": False,
+        "js_runtimes": js_runtimes(),  # YouTube's challenges: PyPI's deno, by path (see js_runtime)
     }
     if options.rate_limit:
         params["ratelimit"] = options.rate_limit
     if cookiefile:
         params["cookiefile"] = str(cookiefile)
+    if options.cookies_from_browser:
+        params["cookiesfrombrowser"] = cookies_from_browser(options.cookies_from_browser)
     params.update(options.extra_ytdlp)
     return params
 
@@ -86,6 +90,29 @@ def flat_extractor(
             return ydl.sanitize_info(info) or {}
 
     return extract
+
+
+class Opener:
+    """yt-dlp's ``urlopen`` (its headers, cookies, proxy, URL credentials), made on first use (context manager)."""
+
+    def __init__(self, options: CollectOptions, cookiefile: Path | None = None) -> None:
+        self.options = options
+        self.cookiefile = cookiefile
+        self._ydl: Any = None
+
+    def get(self) -> Callable[[str], Any]:
+        if self._ydl is None:
+            import yt_dlp
+
+            self._ydl = yt_dlp.YoutubeDL(base_params(self.options, self.cookiefile))
+        return self._ydl.urlopen
+
+    def __enter__(self) -> Opener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ydl is not None:
+            self._ydl.close()
 
 
 class CookieCopy:

@@ -110,13 +110,17 @@ def linear_cross_entropy_sum(
 PASS_KWARGS = ("cu_seq_lens_q", "cu_seq_lens_k", "max_length_q", "max_length_k")
 
 
-def install_loss_forward(model: Any) -> None:
+def install_loss_forward(model: Any, linear_ce: Any = None) -> None:
     """Replace ``model.forward`` (a ``*ForCausalLM`` instance) by one that scores ``shift_labels`` chunk-wise.
+
+    ``linear_ce(hidden, head, labels, softcap) -> summed loss`` replaces yc's fused loss for a plain linear
+    head (Liger's kernel, see :func:`yc_train.kernels.apply_liger`).
 
     The loss is ``sum / num_items_in_batch`` (tokens with a label across the whole accumulated batch, all
     processes), i.e. correct normalisation under gradient accumulation; without ``num_items_in_batch`` the mean.
     Without labels it returns full logits, like the original forward.
     """
+    import torch
     from transformers.modeling_outputs import CausalLMOutputWithPast
 
     decoder = model.base_model if model.base_model is not model else None
@@ -147,20 +151,19 @@ def install_loss_forward(model: Any) -> None:
         hidden = out[0]
         head = self.get_output_embeddings()
         if shift_labels is None and labels is not None:
-            import torch
-
             shift_labels = torch.nn.functional.pad(labels[..., 1:], (0, 1), value=IGNORE)
         if shift_labels is None:
             logits = head(hidden)
             if softcap:
-                import torch
-
                 logits = torch.tanh(logits / softcap) * softcap
             return CausalLMOutputWithPast(logits=logits)
         mask = shift_labels != IGNORE
         h = hidden[mask]
         y = shift_labels[mask]
-        total = linear_cross_entropy_sum(h, head, y, softcap)
+        if linear_ce is not None and type(head) is torch.nn.Linear:
+            total = linear_ce(h, head, y, softcap)
+        else:
+            total = linear_cross_entropy_sum(h, head, y, softcap)
         denom = num_items_in_batch if num_items_in_batch is not None else mask.sum().clamp(min=1)
         if hasattr(denom, "to"):
             denom = denom.to(total.device)

@@ -7,7 +7,6 @@ working 4-bit kernel, packing for architectures it cannot isolate) fail with a o
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -58,31 +57,35 @@ def resolve_precision(cfg: Any, warnings: list[str]) -> tuple[Any, bool, bool]:
 
 
 def resolve_attention(cfg: Any, model_type: str, packing: bool, warnings: list[str]) -> str:
-    """The attention kernel to use; flash-attn falls back to sdpa (per-document ``yc_varlen`` when packing)."""
-    from yc_train import attention
+    """The attention kernel to use, logged with the reason (see :mod:`yc_train.kernels` for the rules)."""
+    from yc_train import attention, kernels
 
-    want = (
-        cfg.resolved_attn_implementation()
-        if hasattr(cfg, "resolved_attn_implementation")
-        else (
-            _c(cfg, "attn_implementation") or ("flash_attention_2" if _c(cfg, "flash_attention") else "sdpa")
+    want = cfg.resolved_attn_implementation()
+    explicit = any(
+        (
+            cfg.attn_implementation,
+            cfg.flash_attention,
+            cfg.sdp_attention,
+            cfg.flex_attention,
+            cfg.eager_attention,
         )
     )
-    fast = attention.register() if packing and model_type in attention.VARLEN_MODEL_TYPES else "sdpa"
-    if _c(cfg, "xformers_attention"):
+    if cfg.xformers_attention or want == "xformers":
         warnings.append("xformers_attention: yc uses sdpa (same maths)")
-    if want.startswith("flash_attention"):
-        pkg = "flash_attn" if want == "flash_attention_2" else "flash_attn_interface"
-        if has_cuda() and importlib.util.find_spec(pkg) is not None:
-            return want
-        why = "no CUDA device" if not has_cuda() else f"the '{pkg}' package is not installed"
-        warnings.append(f"{want} unavailable ({why}); using {fast} instead (speed only, same results)")
-        return fast
+        want, explicit = "sdpa", False
     if want == "flex_attention" and not has_cuda():
         raise TrainError("flex_attention has no backward pass on CPU", "set attn_implementation: sdpa")
-    if want == "sdpa":
-        return fast
-    return want
+    flash_impl = want if want.startswith("flash_attention") else "flash_attention_2"
+    flash = kernels.find_flash_kernel(flash_impl, has_cuda())
+    choice = kernels.choose_attention(
+        want, explicit, model_type, packing, flash, attention.VARLEN_MODEL_TYPES
+    )
+    if choice.name == attention.NAME:
+        attention.register()
+    if choice.warning:
+        warnings.append(choice.warning)
+    log.info("attention: %s", choice.reason)
+    return choice.name
 
 
 def model_source_error(src: Any, err: BaseException) -> TrainError:

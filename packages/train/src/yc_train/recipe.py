@@ -160,10 +160,9 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         torch.set_num_threads(int(cfg.num_threads))
     seed = int(_c(cfg, "seed", 42))
     set_seed(seed)
-    if (_c(cfg, "fsdp") or _c(cfg, "fsdp_config")) and not torch.cuda.is_available():
-        raise TrainError(
-            "FSDP needs CUDA GPUs (on CPU it fails or silently runs DDP)", "drop fsdp, or run on GPUs"
-        )
+    from yc_train.distributed import engine_arguments
+
+    engines = engine_arguments(cfg, torch.cuda.is_available())
 
     dtype, bf16, fp16 = resolve_precision(cfg, warnings)
     tokenizer, added = load_tokenizer(cfg)
@@ -226,7 +225,9 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
 
     model = load_model(cfg, tokenizer, added, attn, dtype)
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    install_loss_forward(base)
+    from yc_train.kernels import apply_liger
+
+    install_loss_forward(base, linear_ce=apply_liger(base, cfg, torch.cuda.is_available(), warnings))
 
     micro, accum = int(cfg.micro_batch_size), int(cfg.gradient_accumulation_steps)
     spe = _steps_per_epoch(len(train_ds), micro, accum, _world_size())
@@ -295,9 +296,7 @@ def train(cfg: Any, console: Any = None) -> dict[str, Any]:
         ddp_find_unused_parameters=bool(_c(cfg, "ddp_find_unused_parameters", False)),
         ddp_backend="gloo" if _world_size() > 1 and not torch.cuda.is_available() else None,
         ddp_timeout=int(_c(cfg, "ddp_timeout", 1800)),
-        deepspeed=_c(cfg, "deepspeed"),
-        fsdp=_c(cfg, "fsdp", "") or "",
-        fsdp_config=_c(cfg, "fsdp_config"),
+        **engines,
         neftune_noise_alpha=_c(cfg, "neftune_noise_alpha"),
         torch_compile=bool(_c(cfg, "torch_compile", False)),
         hub_model_id=_c(cfg, "hub_model_id"),

@@ -40,6 +40,12 @@ def collect(
     match_title: str = typer.Option(
         None, "--match-title", help="Only titles matching this regular expression (case-insensitive)."
     ),
+    episode_type: str = typer.Option(
+        "full,bonus",
+        "--episode-type",
+        help="Podcast episode types to collect: some of full, trailer, bonus, or 'all' (trailers are skipped "
+        "by default; untyped episodes always pass).",
+    ),
     shorts: bool = typer.Option(False, "--shorts", help="YouTube channels: also list the Shorts tab."),
     streams: bool = typer.Option(
         False, "--streams", help="YouTube channels: also list the Live (past streams) tab."
@@ -64,6 +70,12 @@ def collect(
     cookies: Path = typer.Option(
         None, "--cookies", help="Netscape cookies.txt for members-only or age-restricted videos."
     ),
+    cookies_from_browser: str = typer.Option(
+        None,
+        "--cookies-from-browser",
+        help="Read cookies from a browser profile, as yt-dlp does: BROWSER[+KEYRING][:PROFILE][::CONTAINER] "
+        "(e.g. firefox, chrome:Profile 1). For age-gated videos or YouTube's bot check.",
+    ),
     timeout: float = typer.Option(30.0, "--timeout", help="Network timeout in seconds."),
     force: bool = typer.Option(False, "--force", help="Collect again videos that are already collected."),
     every: int = typer.Option(
@@ -82,8 +94,9 @@ def collect(
 
     options = _options(
         limit=limit, since=since, until=until, min_duration=min_duration, max_duration=max_duration,
-        match_title=match_title, shorts=shorts, streams=streams, audio=audio, captions=captions, lang=lang,
+        match_title=match_title, episode_type=episode_type, shorts=shorts, streams=streams, audio=audio, captions=captions, lang=lang,
         workers=workers, retries=retries, sleep=sleep, rate_limit=rate_limit, cookies=cookies, timeout=timeout,
+        cookies_from_browser=cookies_from_browser,
     )  # fmt: skip
     summary = run(
         state(ctx).store, source, options, force=force, every_rows=every, console=None if as_json else console
@@ -95,6 +108,13 @@ def collect(
             "[red]nothing could be collected[/red] (see the reasons above; rerun retries failed videos)"
         )
         raise typer.Exit(1)
+
+
+def _episode_types(text: str) -> tuple[str, ...]:
+    from yc_collect.options import EPISODE_TYPES
+
+    chosen = tuple(t.strip().lower() for t in text.split(",") if t.strip())
+    return EPISODE_TYPES if chosen == ("all",) else chosen
 
 
 def _options(**raw: Any) -> CollectOptions:
@@ -121,6 +141,7 @@ def _options(**raw: Any) -> CollectOptions:
         max_duration_s=parsed("max_duration", parse_duration, "--max-duration"),
         match_title=raw["match_title"],
         tabs=tabs,
+        episode_types=_episode_types(raw["episode_type"]),
         audio=raw["audio"],
         captions=raw["captions"],
         languages=tuple(x.strip() for x in raw["lang"].split(",") if x.strip()),
@@ -129,6 +150,7 @@ def _options(**raw: Any) -> CollectOptions:
         sleep_s=raw["sleep"],
         rate_limit=parsed("rate_limit", parse_rate, "--rate-limit"),
         cookies=raw["cookies"],
+        cookies_from_browser=raw["cookies_from_browser"],
         socket_timeout_s=raw["timeout"],
     )
     problems += options.problems()

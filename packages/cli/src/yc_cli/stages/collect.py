@@ -53,8 +53,8 @@ def collected_ids(store: Store, need_audio: bool) -> set[str]:
 
 def _params(source: str, options: CollectOptions) -> dict[str, Any]:
     keep = (
-        "limit", "since", "until", "min_duration_s", "max_duration_s", "match_title", "tabs", "audio",
-        "captions", "languages", "audio_codec", "sample_rate", "channels", "bitrate", "workers",
+        "limit", "since", "until", "min_duration_s", "max_duration_s", "match_title", "tabs", "episode_types",
+        "audio", "captions", "languages", "audio_codec", "sample_rate", "channels", "bitrate", "workers",
     )  # fmt: skip
     return {"source": source, **{k: getattr(options, k) for k in keep}}
 

@@ -187,7 +187,8 @@ class TrainConfig(ConfigModel):
     )
     attn_implementation: AttnImpl | None = Field(
         None,
-        description="Attention kernel: sdpa (default), eager, flash_attention_2, flash_attention_3, flex_attention.",
+        description="Attention kernel: sdpa, eager, flash_attention_2, flash_attention_3, flex_attention; unset: "
+        "yc picks (packing: flash varlen on CUDA when a flash kernel exists, else per-document sdpa).",
     )
     flash_attention: bool | None = Field(
         None, description="Legacy: true = attn_implementation flash_attention_2."
@@ -200,6 +201,25 @@ class TrainConfig(ConfigModel):
         None, description="Legacy: true = attn_implementation flex_attention."
     )
     eager_attention: bool | None = Field(None, description="Legacy: true = attn_implementation eager.")
+    liger_rope: bool | None = Field(None, description="Liger's RoPE kernel (CUDA; liger-kernel extra).")
+    liger_rms_norm: bool | None = Field(
+        None, description="Liger's RMSNorm kernel (CUDA; liger-kernel extra)."
+    )
+    liger_layer_norm: bool | None = Field(
+        None, description="Liger's LayerNorm kernel (CUDA; liger-kernel extra)."
+    )
+    liger_glu_activation: bool | None = Field(
+        None, description="Liger's SwiGLU / GeGLU MLP kernel (CUDA; liger-kernel extra)."
+    )
+    liger_swiglu: bool | None = Field(None, description="Legacy name of liger_glu_activation.")
+    liger_cross_entropy: bool | None = Field(
+        None,
+        description="Liger's cross-entropy: yc's fused loss runs Liger's fused linear cross-entropy kernel.",
+    )
+    liger_fused_linear_cross_entropy: bool | None = Field(
+        None,
+        description="Liger's fused linear cross-entropy kernel for yc's loss (CUDA; liger-kernel extra).",
+    )
     flash_attn_cross_entropy: bool | None = Field(
         None, description="[compat] flash-attn fused loss; no effect in yc."
     )
