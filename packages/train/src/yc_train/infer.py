@@ -122,11 +122,13 @@ def encode_prompt(tokenizer: Any, prompt: str) -> list[int]:
     """Token ids of ``prompt`` exactly as training tokenizes the prompt part of an example.
 
     Training (``yc_train.data.formats``) drops a literal BOS string at the start, tokenizes the text as
-    data (``split_special_tokens=True``) and puts the real BOS id in front.
+    data (``split_special_tokens=True``) and puts the real BOS id in front where the tokenizer adds one.
     """
-    bos_s, bos_id = tokenizer.bos_token, tokenizer.bos_token_id
+    from yc_train.data.formats import structural_bos_id
+
+    bos_s, bos_id = tokenizer.bos_token, structural_bos_id(tokenizer)
     text = prompt
-    if bos_s:
+    if bos_s and bos_id is not None:
         s = text.lstrip()
         if s.startswith(bos_s):
             text = s[len(bos_s) :]

@@ -20,10 +20,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHATML = (
-    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-    "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
 BNB_OPTIMIZERS = ("bnb", "8bit", "paged", "lion_32bit")
 
 
@@ -163,9 +159,9 @@ def load_tokenizer(cfg: TrainConfig) -> tuple[Any, int]:
         added += tok.add_tokens(list(cfg.tokens))
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token or tok.unk_token
-    template = cfg.chat_template_jinja or cfg.chat_template
-    if template and template != "tokenizer_default":
-        tok.chat_template = CHATML if template == "chatml" else template
+    from yc_train.data.templates import set_tokenizer_template
+
+    set_tokenizer_template(tok, cfg.chat_template, cfg.chat_template_jinja, cfg.default_system_message)
     return tok, added
 
 

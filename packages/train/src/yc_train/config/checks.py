@@ -102,6 +102,8 @@ def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
                 "applies to a full fine-tune (adapter unset); with LoRA use lora_modules_to_save",
             )
         )
+    if _set(v.get("test_datasets")) and _num(v.get("val_set_size")) > 0:
+        out.append(("val_set_size", "conflicts with test_datasets (the evaluation set): set val_set_size: 0"))
     if _num(v.get("eval_sequence_len")) > _num(v.get("sequence_len") or 2048):
         out.append(("eval_sequence_len", "is longer than sequence_len: yc tokenizes to at most sequence_len"))
     inner = v.get("fsdp_config") if isinstance(v.get("fsdp_config"), Mapping) else {}

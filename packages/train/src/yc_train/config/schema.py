@@ -128,13 +128,23 @@ class TrainConfig(_AxolotlKeys):
     special_tokens: SpecialTokens | None = Field(None, description="Special tokens set on the tokenizer.")
     tokens: list[str] | None = Field(None, description="Extra (non-special) tokens added to the vocabulary.")
     chat_template: str | None = Field(
-        None, description="Chat template name (chatml, llama3, tokenizer_default, jinja, ...)."
+        None,
+        description="Chat template set on the tokenizer: a name as Axolotl has them (chatml, llama3, qwen3, "
+        "gemma3, phi_4, mistral_v7_tekken, ...), tokenizer_default, tokenizer_default_fallback_<name>, or jinja.",
     )
     chat_template_jinja: str | None = Field(
-        None, description="A Jinja chat template (with chat_template: jinja)."
+        None, description="A Jinja chat template, inline or a .jinja file (with chat_template: jinja)."
+    )
+    chat_template_kwargs: dict[str, Any] | None = Field(
+        None, description="Extra variables for the chat template, e.g. {enable_thinking: false}."
+    )
+    eot_tokens: list[str] | None = Field(
+        None,
+        description="End-of-turn tokens for train_on_eot (default: the EOS token); each must be one token.",
     )
     default_system_message: str | None = Field(
-        None, description="System message added when a sample has none."
+        None,
+        description="With chat_template: chatml, the system message the template adds when a sample has none.",
     )
 
     # --- adapter ---------------------------------------------------------------------------------
@@ -373,6 +383,13 @@ class TrainConfig(_AxolotlKeys):
         None,
         description="[yc] Name of the yc curate template the dataset was rendered with (recorded in outputs).",
     )
+
+    @field_validator("chat_template")
+    @classmethod
+    def _known_chat_template(cls, value: str | None) -> str | None:
+        from yc_train.data.templates import check_choice
+
+        return check_choice(value)
 
     @field_validator("adapter", mode="before")
     @classmethod

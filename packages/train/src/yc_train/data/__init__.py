@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yc_train.data.formats import TokenStats, formatter, tokenize_rows
+from yc_train.data.formats import TokenStats, dataset_formatter, tokenize_rows
 from yc_train.data.sources import read_source
 from yc_train.errors import TrainError
 from yc_train.packing import Samples, pack_bfd, packing_efficiency
 
 log = logging.getLogger(__name__)
 
-DATA_FORMAT_VERSION = "yc-data-1"
+DATA_FORMAT_VERSION = "yc-data-2"  # 2: Axolotl masks, BOS only where the tokenizer adds one
 VAL_SPLITS = ("validation", "val", "valid", "eval", "dev")
 
 
@@ -40,17 +40,9 @@ class Prepared:
     from_cache: bool = False
 
 
-def _cfg(cfg: Any, key: str, default: Any = None) -> Any:
-    v = cfg.get(key, default) if isinstance(cfg, dict) else getattr(cfg, key, default)
-    return default if v is None else v
-
-
-def _entry_dict(entry: Any) -> dict[str, Any]:
-    if isinstance(entry, dict):
-        return dict(entry)
-    if hasattr(entry, "model_dump"):
-        return entry.model_dump()
-    return dict(vars(entry))
+def _entry_key(entry: Any) -> dict[str, Any]:
+    """What a datasets entry contributes to the cache key (its set keys)."""
+    return entry.model_dump(exclude_none=True)
 
 
 def tokenizer_fingerprint(tokenizer: Any) -> str:
@@ -106,18 +98,25 @@ def _read(path: Path) -> Samples:
 
 def load(cfg: Any, tokenizer: Any, *, use_cache: bool = True) -> Prepared:
     """Tokenized samples for ``cfg`` (from the cache under ``dataset_prepared_path`` when the key matches)."""
-    seq_len = int(_cfg(cfg, "sequence_len", 2048))
-    train_on_inputs = bool(_cfg(cfg, "train_on_inputs", False))
-    val_size = float(_cfg(cfg, "val_set_size", 0.0))
-    seed = int(_cfg(cfg, "seed", 42))
-    entries = list(_cfg(cfg, "datasets", []) or [])
+    seq_len = cfg.sequence_len
+    train_on_inputs = cfg.train_on_inputs
+    val_size = cfg.val_set_size
+    seed = cfg.seed
+    entries = list(cfg.datasets or [])
     if not entries:
         raise TrainError("the config has no datasets", "add datasets: [{path: ..., type: completion}]")
+    test_entries = list(cfg.test_datasets or [])
     sources = [read_source(e) for e in entries]
+    test_sources = [read_source(e) for e in test_entries]
     key_src = {
         "v": DATA_FORMAT_VERSION,
         "tok": tokenizer_fingerprint(tokenizer),
-        "datasets": [_entry_dict(e) for e in entries],
+        "datasets": [_entry_key(e) for e in entries],
+        "test_datasets": [_entry_key(e) for e in test_entries],
+        "test_fingerprints": [s.fingerprint for s in test_sources],
+        "shuffle_merged_datasets": cfg.shuffle_merged_datasets,
+        "eot_tokens": cfg.eot_tokens,
+        "chat_template_kwargs": cfg.chat_template_kwargs,
         "fingerprints": [s.fingerprint for s in sources],
         "sequence_len": seq_len,
         "train_on_inputs": train_on_inputs,
@@ -126,7 +125,7 @@ def load(cfg: Any, tokenizer: Any, *, use_cache: bool = True) -> Prepared:
     }
     key = hashlib.sha256(json.dumps(key_src, sort_keys=True, default=str).encode()).hexdigest()[:16]
     template = next((s.template_json for s in sources if s.template_json), None)
-    prepared_root = _cfg(cfg, "dataset_prepared_path", None)
+    prepared_root = cfg.dataset_prepared_path
     cache_dir = Path(prepared_root) / key if prepared_root else None
     if use_cache and cache_dir is not None and (cache_dir / "meta.json").is_file():
         meta = json.loads((cache_dir / "meta.json").read_text())
@@ -145,16 +144,27 @@ def load(cfg: Any, tokenizer: Any, *, use_cache: bool = True) -> Prepared:
     train_pairs: list[tuple[list[int], list[int]]] = []
     val_pairs: list[tuple[list[int], list[int]]] = []
     for entry, src in zip(entries, sources, strict=True):
-        e = _entry_dict(entry)
-        fmt = formatter(e.get("type"), tokenizer, e.get("field") or e.get("field_messages"), train_on_inputs)
-        rows_train, rows_val = _split_rows(src.rows, e.get("split"))
+        fmt = dataset_formatter(entry, cfg, tokenizer)
+        rows_train, rows_val = _split_rows(src.rows, entry.split)
         for part, target in ((rows_train, train_pairs), (rows_val, val_pairs)):
             pairs, st = tokenize_rows(part, fmt, tokenizer, seq_len)
             target.extend(pairs)
             for k, v in st.as_dict().items():
                 setattr(total, k, getattr(total, k) + v)
     rng = random.Random(seed)
-    if not val_pairs:
+    if cfg.shuffle_merged_datasets:  # Axolotl's default: the merged datasets in one shuffled order
+        rng.shuffle(train_pairs)
+    if test_entries:  # test_datasets: the eval set, instead of any split of the training data
+        val_pairs = []
+        for entry, src in zip(test_entries, test_sources, strict=True):
+            pairs, _ = tokenize_rows(
+                _split_rows(src.rows, entry.split)[0],
+                dataset_formatter(entry, cfg, tokenizer),
+                tokenizer,
+                seq_len,
+            )
+            val_pairs.extend(pairs)
+    elif not val_pairs:
         order = list(range(len(train_pairs)))
         rng.shuffle(order)
         n_val = _val_count(len(order), val_size)
@@ -215,6 +225,6 @@ def prepare(cfg: Any) -> dict[str, Any]:
         "from_cache": prep.from_cache,
         **prep.stats,
     }
-    if _cfg(cfg, "sample_packing", False):
-        out.update(pack_stats(prep.train, int(_cfg(cfg, "sequence_len", 2048))))
+    if cfg.sample_packing:
+        out.update(pack_stats(prep.train, cfg.sequence_len))
     return out

@@ -35,18 +35,37 @@ class Source:
     notes: list[str] = field(default_factory=list)
 
 
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
 def _file_fingerprint(files: list[Path]) -> str:
     h = hashlib.sha256()
     for f in sorted(files):
         st = f.stat()
         h.update(f"{f.resolve()}:{st.st_size}:{st.st_mtime_ns};".encode())
     return h.hexdigest()[:16]
+
+
+def _json_records(f: Path) -> list[dict[str, Any]]:
+    """Records of a JSON file: a list, ``{"data": [...]}``, one record, or JSON Lines (one record a line)."""
+    text = f.read_text()
+    try:
+        if f.suffix.lower() in (".jsonl", ".ndjson"):
+            raise json.JSONDecodeError("Extra data", text, 0)
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        if err.msg != "Extra data":
+            raise TrainError(
+                f"cannot read {f}: not JSON ({err.msg} at line {err.lineno})", "fix the file"
+            ) from err
+        try:
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as line_err:
+            raise TrainError(
+                f"cannot read {f}: neither JSON nor JSON Lines ({line_err.msg})", "fix the file"
+            ) from line_err
+    if isinstance(data, dict):  # {"data": [{...}, ...]} or a single record
+        wrapped = next(iter(data.values())) if len(data) == 1 else None
+        is_wrap = isinstance(wrapped, list) and all(isinstance(r, dict) for r in wrapped)
+        data = wrapped if is_wrap else [data]
+    return data
 
 
 def _read_files(files: list[Path], kind_hint: str | None = None) -> list[dict[str, Any]]:
@@ -59,11 +78,8 @@ def _read_files(files: list[Path], kind_hint: str | None = None) -> list[dict[st
             frames.append(pl.read_parquet(f))
         elif kind == "jsonl":
             frames.append(pl.read_ndjson(f))
-        elif kind == "json":
-            data = json.loads(f.read_text())
-            if isinstance(data, dict):  # {"data": [...]} or a single record
-                data = next((v for v in data.values() if isinstance(v, list)), [data])
-            frames.append(pl.DataFrame(data))
+        elif kind == "json":  # Axolotl's ds_type json reads a JSON document or JSON Lines, as `datasets` does
+            frames.append(pl.DataFrame(_json_records(f)))
         elif kind == "csv":
             frames.append(pl.read_csv(f))
         else:
@@ -88,13 +104,34 @@ def _read_delta(path: Path) -> tuple[list[dict[str, Any]], str]:
 
 
 def read_source(entry: Any) -> Source:
-    """Rows of one ``datasets`` entry (see module docstring); rows may carry a ``split`` column (see ``data``)."""
-    raw = _get(entry, "path")
+    """Rows of one ``datasets`` entry (a DatasetConfig; see module docstring), ``shards`` applied.
+
+    Rows may carry a ``split`` column (see ``data``).
+    """
+    src = _read_entry(entry)
+    if entry.shards:
+        src.rows = shard(src.rows, entry.shards, entry.shards_idx or 0)
+        src.fingerprint += f":shard{entry.shards_idx or 0}/{entry.shards}"
+    return src
+
+
+def shard(rows: list[dict[str, Any]], shards: int, index: int) -> list[dict[str, Any]]:
+    """Contiguous shard ``index`` of ``shards`` (as ``datasets.Dataset.shard(contiguous=True)``)."""
+    if index >= shards:
+        raise TrainError(f"shards_idx {index} is not below shards {shards}", "use 0 .. shards-1")
+    n = len(rows)
+    size, extra = divmod(n, shards)
+    start = index * size + min(index, extra)
+    return rows[start : start + size + (1 if index < extra else 0)]
+
+
+def _read_entry(entry: Any) -> Source:
+    raw = entry.path
     if not raw:
         raise TrainError("a datasets entry has no path", "set datasets[].path to a file, folder or Hub id")
     path = Path(os.path.expanduser(str(raw)))
-    ds_type = _get(entry, "ds_type")
-    data_files = _get(entry, "data_files")
+    ds_type = entry.ds_type
+    data_files = entry.data_files
     template = None
     if path.exists():
         if path.is_dir() and (path / "examples" / "_delta_log").is_dir():  # a yc workspace
@@ -142,17 +179,15 @@ def _read_hub(repo_id: str, entry: Any) -> Source:
             f"reading the Hub dataset '{repo_id}' needs the 'datasets' package",
             "install it: uv pip install 'yc-train[hub]'",
         ) from err
-    name = _get(entry, "name")
-    split = _get(entry, "split") or "train"
-    data_files = _get(entry, "data_files")
+    name, split, data_files = entry.name, entry.split or "train", entry.data_files
     offline = os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1"
     try:
-        ds = datasets.load_dataset(repo_id, name, split=split, data_files=data_files)
+        ds = datasets.load_dataset(repo_id, name, split=split, data_files=data_files, revision=entry.revision)
     except Exception as err:
         reason = "offline mode is on (HF_HUB_OFFLINE=1)" if offline else type(err).__name__
         raise TrainError(
             f"cannot load the Hub dataset '{repo_id}': {reason}",
             "download it once while online (or unset HF_HUB_OFFLINE), or point path at a local file/folder",
         ) from err
-    fp = f"hub:{repo_id}:{name}:{split}:{getattr(ds, '_fingerprint', '')}"
+    fp = f"hub:{repo_id}@{entry.revision or ''}:{name}:{split}:{getattr(ds, '_fingerprint', '')}"
     return Source([dict(r) for r in ds], fp)

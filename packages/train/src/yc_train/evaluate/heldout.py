@@ -72,7 +72,7 @@ def load_eval_set(
 ) -> EvalSet:
     """Held-out examples (at most ``limit``) and the training texts of ``cfg.datasets``."""
     from yc_train.data import VAL_SPLITS, _val_count
-    from yc_train.data.formats import formatter, tokenize_rows
+    from yc_train.data.formats import dataset_formatter, tokenize_rows
     from yc_train.data.sources import read_source
 
     seq_len = cfg.sequence_len
@@ -82,7 +82,7 @@ def load_eval_set(
     per_entry = []
     for entry in entries:
         src = read_source(entry)
-        fmt = formatter(entry.type, tokenizer, entry.field or entry.field_messages, False)
+        fmt = dataset_formatter(entry, cfg.model_copy(update={"train_on_inputs": False}), tokenizer)
         per_entry.append((entry, src.rows, fmt))
 
     has_split = any(any("split" in r for r in rows) for _, rows, _ in per_entry)
