@@ -100,8 +100,10 @@ def test_export_is_deterministic_and_drops_stale_shards(tmp_path: Path) -> None:
     first = {p: p.read_bytes() for p in export_dataset(frame, out, info(), max_shard_rows=3)}
     again = {p: p.read_bytes() for p in export_dataset(frame, out, info(), max_shard_rows=3)}
     assert first == again
+    (out / "data" / "mine.parquet").write_bytes(b"the user's own file")  # not a yc shard name: kept
     export_dataset(frame, out, info(), max_shard_bytes=10**9)  # one shard per split now
     assert sorted(p.name for p in (out / "data").iterdir()) == [
+        "mine.parquet",
         "test-00000-of-00001.parquet",
         "train-00000-of-00001.parquet",
         "validation-00000-of-00001.parquet",

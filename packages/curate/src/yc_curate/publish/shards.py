@@ -102,7 +102,7 @@ def write_shards(
         table = plain_arrow(part.to_arrow())
         out.append(write_split(table, folder, split, max_rows=max_rows, max_bytes=max_bytes))
     written = {f for s in out for f in s.files}
-    for stale in sorted((folder / "data").glob("*.parquet")):
+    for stale in sorted((folder / "data").glob("*-?????-of-?????.parquet")):  # yc's shard names only
         if stale.relative_to(folder).as_posix() not in written:
             log.info("removing stale shard %s", stale)
             stale.unlink()
