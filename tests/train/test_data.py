@@ -11,7 +11,7 @@ import pytest
 from tests.support.train_models import lora_yml, write_rows
 from yc_train.config import load_config
 from yc_train.data import load, prepare
-from yc_train.data.formats import IGNORE, formatter, tokenize_rows
+from yc_train.data.formats import IGNORE, formatter, split_type, tokenize_rows
 from yc_train.errors import ConfigError, TrainError
 from yc_train.model_setup import load_tokenizer
 
@@ -273,6 +273,9 @@ def test_dataset_variants_and_refusals(tmp_path, smollm2_dir):
         with pytest.raises(ConfigError) as err:
             _cfg(tmp_path, smollm2_dir, data, datasets=[{"path": str(data), **bad}])
         assert needle in str(err.value)
+    # Axolotl's module.function spelling of the chat_template type
+    cfg = _cfg(tmp_path, smollm2_dir, data, datasets=[{"path": str(data), "type": "chat_template.default"}])
+    assert split_type(cfg.datasets[0].type) == ("chat_template", None)
 
 
 def test_shards_take_one_contiguous_part(tmp_path, smollm2_dir):

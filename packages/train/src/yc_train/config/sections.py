@@ -177,16 +177,10 @@ class DatasetConfig(ConfigModel):
 def dataset_types() -> tuple[str, ...]:
     """Dataset ``type`` names the data loader reads (empty when it cannot be imported: then any name passes)."""
     try:
-        from yc_train.data.formats import TYPES
+        from yc_train.data.formats import ALIASES, TYPES
     except ImportError:
         return ()
-    return (*TYPES, *DATASET_TYPE_ALIASES)
-
-
-DATASET_TYPE_ALIASES = (
-    "chat",
-    "yc",
-)  # yc_train.data.formats reads these as chat_template / prompt_completion
+    return (*TYPES, *ALIASES)
 
 
 class SpecialTokens(ConfigModel):

@@ -164,7 +164,8 @@ def _chat(row: dict, opts: ChatOptions, tokenizer: Any) -> Tokenized:
 
 
 TYPES = ("completion", "prompt_completion", "alpaca", "input_output", "chat_template")
-ALIASES = {"chat": "chat_template", "yc": "prompt_completion"}
+# other names of the same types; chat_template.default is Axolotl's module.function spelling of chat_template
+ALIASES = {"chat": "chat_template", "yc": "prompt_completion", "chat_template.default": "chat_template"}
 
 
 def split_type(ds_type: str | None) -> tuple[str, str | None]:
