@@ -60,7 +60,10 @@ def test_merge_out_never_empties_a_user_folder(run: Path, tmp_path: Path, monkey
     assert main(["merge", str(run), "--out", "."]) == 1
     assert sorted(str(p.relative_to(user)) for p in user.rglob("*")) == ["notes.txt", "sub", "sub/keep.md"]
 
-    assert main(["merge", str(run), "--out", str(user), "--overwrite"]) == 0
+    capsys.readouterr()
+    assert main(["merge", str(run), "--out", str(user), "--overwrite", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)  # --json: the result table's fields
+    assert result["output"] == str(user) and result["LoRA modules merged"] > 0
     assert (user / "notes.txt").read_text() == "mine" and (
         user / "sub" / "keep.md"
     ).read_text() == "also mine"
@@ -130,8 +133,10 @@ def test_export_ollama_then_gguf(run: Path, tmp_path: Path, capsys) -> None:
     adapter = tmp_path / "lora-out" / "adapter_model.safetensors"
     later = (tmp_path / "lora-out" / "merged" / "config.json").stat().st_mtime + 60
     os.utime(adapter, (later, later))  # the adapter was trained again after the merge
-    assert main(["export", "gguf", str(run), "--quant", "f16"]) == 0
-    assert "merged first" in capsys.readouterr().out
+    assert main(["export", "gguf", str(run), "--quant", "f16", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["merged first"] and result["gguf"].endswith("lora-out.f16.gguf")
+    assert result["run it"].startswith("llama-cli -m ")
 
 
 def test_export_refuses_unknown_quant(run: Path, capsys) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,28 +57,36 @@ def _run(config: Path, quant: str, out_dir: Path | None, overwrite: bool, lora: 
                             lora_model_dir=lora, on_tensor=on_tensor)  # fmt: skip
 
 
-def _show(result: Any) -> None:
+def _show(ctx: typer.Context, result: Any, run: str) -> None:
+    """The result as a table (or JSON with --json), then the command that runs it."""
+    from yc_cli.context import state
     from yc_cli.render import out, table
 
-    rows = [("model", str(result.model_dir)), ("gguf", str(result.gguf))]
+    fields: dict[str, Any] = {"model": str(result.model_dir), "gguf": str(result.gguf)}
     if result.merged_now:
-        rows.insert(0, ("merged first", str(result.model_dir)))
+        fields = {"merged first": str(result.model_dir), **fields}
     g = result.gguf_result
     if g is None:
-        rows.append(("conversion", "kept the GGUF from the earlier export"))
+        fields["conversion"] = "kept the GGUF from the earlier export"
     else:
-        rows += [
-            ("architecture", g.arch),
-            ("tensors", ", ".join(f"{n} {t}" for t, n in sorted(g.types.items()))),
-            ("size", f"{g.size_bytes / 1e6:,.1f} MB"),
-        ]
+        fields["architecture"] = g.arch
+        fields["tensors"] = ", ".join(f"{n} {t}" for t, n in sorted(g.types.items()))
+        fields["size"] = f"{g.size_bytes / 1e6:,.1f} MB"
     if result.modelfile:
-        rows.append(("Modelfile", str(result.modelfile)))
-    out.print(table("yc export: result", ["field", "value"], rows))
+        fields["Modelfile"] = str(result.modelfile)
+    fields["run it"] = run
+    if state(ctx).json:
+        out.print_json(json.dumps(fields))
+        return
+    out.print(
+        table("yc export: result", ["field", "value"], [(k, v) for k, v in fields.items() if k != "run it"])
+    )
+    out.print(f"run it: {run}")
 
 
 @export_app.command("gguf", epilog=EXAMPLES)
 def gguf(
+    ctx: typer.Context,
     config: Path = CONFIG_ARG,
     quant: str = QUANT_OPT,
     out_dir: Path | None = OUT_OPT,
@@ -89,15 +98,13 @@ def gguf(
 
     LoRA runs are merged first when output_dir/merged is missing. The file runs in llama.cpp as is.
     """
-    from yc_cli.render import out
-
     result = _run(config, quant, out_dir, overwrite, lora_model_dir, sets, modelfile=False)
-    _show(result)
-    out.print(f"run it: llama-cli -m {result.gguf} -p 'PROMPT'   (or: yc export ollama {config})")
+    _show(ctx, result, f"llama-cli -m {result.gguf} -p 'PROMPT'   (or: yc export ollama {config})")
 
 
 @export_app.command("ollama", epilog=EXAMPLES)
 def ollama(
+    ctx: typer.Context,
     config: Path = CONFIG_ARG,
     quant: str = QUANT_OPT,
     name: str | None = typer.Option(
@@ -110,9 +117,6 @@ def ollama(
 ) -> None:
     """Write the GGUF and an Ollama Modelfile that prompts it in the dataset's format (TEMPLATE, SYSTEM,
     stop token, sampling PARAMETERs), and print the commands that run it."""
-    from yc_cli.render import out
-
     result = _run(config, quant, out_dir, overwrite, lora_model_dir, sets, modelfile=True)
-    _show(result)
     model = name or result.folder.parent.name.lower().replace(" ", "-")
-    out.print(f"run it: ollama create {model} -f {result.modelfile} && ollama run {model}")
+    _show(ctx, result, f"ollama create {model} -f {result.modelfile} && ollama run {model}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
 from yc_cli.commands.infer import CONFIG_ARG, LORA_OPT, SET_OPT
+from yc_cli.context import state
 
 EXAMPLES = """[bold]Examples[/bold]
 
@@ -23,6 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def merge(
+    ctx: typer.Context,
     config: Path = CONFIG_ARG,
     lora_model_dir: Path | None = LORA_OPT,
     out_dir: Path | None = typer.Option(
@@ -41,7 +44,7 @@ def merge(
     that prompts the model as it was trained: ready for from_pretrained, pipeline(), vLLM,
     `yc export gguf` or `yc publish --model`. Memory stays bounded by one shard. yc never empties the
     --out folder: it replaces only the files it writes, and refuses a non-empty folder it did not create
-    unless --overwrite.
+    unless --overwrite. With --json: the result as JSON on stdout.
     """
     from yc_cli.commands.infer import load_train_config
     from yc_cli.render import console, out, progress, table
@@ -64,19 +67,17 @@ def merge(
             bar.update(task, completed=i, total=n)
 
         result = merge_adapter(base_dir, adapter, target, on_shard=on_shard, overwrite=overwrite)
+    fields = {
+        "base": str(base_dir),
+        "adapter": str(adapter),
+        "output": str(result.out_dir),
+        "dtype": result.dtype,
+        "LoRA modules merged": result.merged_modules,
+        "tensors replaced (modules_to_save)": result.replaced_tensors,
+        "shards": len(result.shards),
+    }
+    if state(ctx).json:
+        out.print_json(json.dumps(fields))
+        return
     console.print(f"merged model: {result.out_dir}")
-    out.print(
-        table(
-            "yc merge: result",
-            ["field", "value"],
-            [
-                ("base", str(base_dir)),
-                ("adapter", str(adapter)),
-                ("output", str(result.out_dir)),
-                ("dtype", result.dtype),
-                ("LoRA modules merged", result.merged_modules),
-                ("tensors replaced (modules_to_save)", result.replaced_tensors),
-                ("shards", len(result.shards)),
-            ],
-        )
-    )
+    out.print(table("yc merge: result", ["field", "value"], list(fields.items())))
