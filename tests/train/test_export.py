@@ -83,10 +83,10 @@ def test_gguf_round_trip_through_transformers(tmp_path_factory, smollm2_dir: Pat
     assert float(diff.max()) / std <= max_bound, (quant, float(diff.max()) / std)
     assert float(diff.mean()) / std <= mean_bound, (quant, float(diff.mean()) / std)
     assert agree >= agree_bound, (quant, agree)
-    # the tokenizer inside the file: same ids, and BOS first as in training
+    # the tokenizer inside the file: same ids, and BOS only where the source tokenizer adds one (as training)
     back = AutoTokenizer.from_pretrained(out, gguf_file=result.path.name)
     assert back(TEXT, add_special_tokens=False).input_ids == tok(TEXT, add_special_tokens=False).input_ids
-    assert back(TEXT).input_ids[0] == tok.bos_token_id
+    assert back(TEXT).input_ids == tok(TEXT).input_ids
 
 
 @pytest.mark.parametrize("arch", ["mistral", "qwen2", "qwen3"])
@@ -176,12 +176,13 @@ def test_chat_template_prompts_as_training_tokenized(smollm2_dir: Path) -> None:
     """apply_chat_template(messages) with the saved template gives the token ids training used."""
     from transformers import AutoTokenizer
 
-    from yc_train.data.formats import formatter, tokenize_rows
+    from yc_train.data.formats import formatter, structural_bos_id, tokenize_rows
     from yc_train.prompt_format import derive
 
     tok = AutoTokenizer.from_pretrained(smollm2_dir)
     template = _fireship(smollm2_dir)
-    tok.chat_template = derive(template, tok.bos_token, tok.eos_token).chat_template()
+    bos = tok.bos_token if structural_bos_id(tok) is not None else None  # SmolLM2 adds none: training neither
+    tok.chat_template = derive(template, bos, tok.eos_token).chat_template()
     ex = template.render("Rust in 100 seconds", "A quick look at Rust.", "Zorp zorp. Rust is fast.")
     [(train_ids, _)], _ = tokenize_rows(
         [{"prompt": ex.prompt, "completion": ex.completion}],

@@ -38,6 +38,7 @@ def prompt_format(folder: Path, tokenizer: Any | None = None) -> PromptFormat | 
     record_file = folder / TEMPLATE_FILE
     if not record_file.is_file():
         return None
+    from yc_train.data.formats import structural_bos_id
     from yc_train.infer import template_from_record
 
     if tokenizer is None:
@@ -45,7 +46,8 @@ def prompt_format(folder: Path, tokenizer: Any | None = None) -> PromptFormat | 
 
         tokenizer = AutoTokenizer.from_pretrained(str(folder))
     template = template_from_record(json.loads(record_file.read_text()), tokenizer)
-    return derive(template, tokenizer.bos_token, tokenizer.eos_token)
+    bos = tokenizer.bos_token if structural_bos_id(tokenizer) is not None else None  # as training does
+    return derive(template, bos, tokenizer.eos_token)
 
 
 def finish_model_folder(folder: str | Path) -> PromptFormat | None:

@@ -128,7 +128,7 @@ def encode_prompt(tokenizer: Any, prompt: str) -> list[int]:
 
     bos_s, bos_id = tokenizer.bos_token, structural_bos_id(tokenizer)
     text = prompt
-    if bos_s and bos_id is not None:
+    if bos_s:
         s = text.lstrip()
         if s.startswith(bos_s):
             text = s[len(bos_s) :]

@@ -265,7 +265,7 @@ def tokenize_rows(
                 if not parse:
                     text = _strip_literal(
                         text,
-                        bos_s if s.bos and bos_id is not None else None,
+                        bos_s if s.bos else None,  # a literal BOS is structure: the token, or nothing
                         eos_s if s.eos and eos_id is not None else None,
                         j == 0,
                         j == n - 1,

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from yc_train.data.formats import structural_bos_id
 from yc_train.errors import TrainError
 
 # Split regexes of byte-level pre-tokenizers -> llama.cpp's ``tokenizer.ggml.pre`` names.
@@ -98,8 +99,10 @@ def write_vocab(writer: Any, model_dir: Path, vocab_size: int, chat_template: st
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     special = gguf.SpecialVocab(model_dir, load_merges=True, n_vocab=len(tokens))
-    # Training puts the BOS id before every example (yc_train.data.formats): runtimes must do the same.
-    special.add_special_token["bos"] = tok.bos_token_id is not None
+    # Training puts the BOS id before an example where the tokenizer adds one (Llama; not SmolLM2 or Qwen):
+    # runtimes must do the same.
+    add_bos = structural_bos_id(tok) is not None
+    special.add_special_token["bos"] = add_bos
     special.add_special_token["eos"] = False
     special.chat_template = chat_template
     special.add_to_gguf(writer, quiet=True)
@@ -107,6 +110,6 @@ def write_vocab(writer: Any, model_dir: Path, vocab_size: int, chat_template: st
         "pre": pre,
         "tokens": len(tokens),
         "merges": len(special.merges),
-        "add_bos": tok.bos_token_id is not None,
+        "add_bos": add_bos,
         "special_ids": dict(special.special_token_ids),
     }
