@@ -20,6 +20,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 UV = os.environ.get("UV") or shutil.which("uv")
 
+# uv caches a local package's built wheel by its pyproject.toml's mtime: build yc's own from today's source
+FRESH = [
+    arg for name in ("yc-collect", "yc-curate", "yc-train", "yc-cli") for arg in ("--refresh-package", name)
+]
+
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(UV is None, reason="needs uv (installed by make setup)")]
 
 CASES = {
@@ -78,7 +83,10 @@ def installed(request, tmp_path) -> tuple[str, Path]:
     _run([UV, "venv", "--quiet", "--python", sys.executable, str(venv)])
     python = venv / "bin" / "python"
     test_deps = ["pytest", "pytest-timeout", *CASES[dist].get("test_deps", [])]
-    _run([UV, "pip", "install", "--quiet", "--python", str(python), "-r", str(reqs), *test_deps], cwd=ROOT)
+    _run(
+        [UV, "pip", "install", "--quiet", "--python", str(python), "-r", str(reqs), *test_deps, *FRESH],
+        cwd=ROOT,
+    )
     return dist, python
 
 
