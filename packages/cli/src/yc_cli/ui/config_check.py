@@ -60,7 +60,9 @@ _FIELD = re.compile(r"^\s{4}(\w+)\s*:")
 def groups(properties: dict[str, Any]) -> list[dict[str, Any]]:
     """Keys grouped as ``TrainConfig``'s source groups them (its ``# --- name ---`` sections), in order.
 
-    A schema property may name its group itself (``x-yc-group``); keys found nowhere go to "other".
+    A schema property may name its group itself (``x-yc-group``). Keys in no section follow the sections:
+    Axolotl's compatibility and refused keys (by their ``x-yc-status`` mark) in groups of those names, the
+    rest in "other".
     """
     from yc_train.config import TrainConfig
 
@@ -75,7 +77,11 @@ def groups(properties: dict[str, Any]) -> list[dict[str, Any]]:
         elif (m := _FIELD.match(line)) and m.group(1) in properties:
             by_key[m.group(1)] = section
     out: dict[str, list[str]] = {}
+    rest: dict[str, list[str]] = {}
     for key, prop in properties.items():
-        name = prop.get("x-yc-group") or by_key.get(key, "other")
-        out.setdefault(name, []).append(key)
-    return [{"name": name, "keys": keys} for name, keys in out.items()]
+        if name := prop.get("x-yc-group") or by_key.get(key):
+            out.setdefault(name, []).append(key)
+        else:
+            status = prop.get("x-yc-status")
+            rest.setdefault(status if status in ("compatibility", "refused") else "other", []).append(key)
+    return [{"name": name, "keys": keys} for name, keys in (*out.items(), *rest.items())]
