@@ -80,6 +80,7 @@ def test_merged_folder_prompts_as_trained(run: Path, tmp_path: Path) -> None:
 
     from yc_cli.app import main
     from yc_curate.templates import get_template
+    from yc_train.data.formats import structural_bos_id
 
     assert main(["merge", str(run)]) == 0
     merged = tmp_path / "lora-out" / "merged"
@@ -93,7 +94,11 @@ def test_merged_folder_prompts_as_trained(run: Path, tmp_path: Path) -> None:
     template = get_template("fireship", tokenizer=str(tmp_path / "base"), **PERSONA)
     ex = template.render("Rust in 100 seconds", "A quick look at Rust.", "Zorp zorp.")
     messages = [{"role": "user", "content": ex.messages[1]["content"]}]
-    assert tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) == ex.prompt
+    # the prompt as training reads it: the template's literal BOS is the BOS token where the tokenizer
+    # adds one, and nothing where it adds none (this SmolLM2 tokenizer)
+    want = ex.prompt if structural_bos_id(tok) is not None else ex.prompt.removeprefix(tok.bos_token)
+    assert want.startswith("\n[INST]")
+    assert tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) == want
     # a second merge into its own folder is fine (yc wrote it)
     assert main(["merge", str(run)]) == 0
 
