@@ -9,36 +9,17 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.support.feeds import FeedItem, write_feed
+from tests.support.feeds import episodes_feed
 from tests.support.media_server import MediaServer
 from tests.support.speech import SHORT
 from yc_cli.app import main
 from yc_cli.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _feed(server: MediaServer, clip: Path, names: list[str], *, missing: tuple[str, ...] = ()) -> str:
-    items = []
-    for i, name in enumerate(names):
-        if name not in missing:
-            shutil.copy(clip, server.root / name)
-        items.append(
-            FeedItem(
-                f"Episode {i + 1}",
-                server.url(name),
-                f"ep-{i + 1}",
-                datetime(2025, 1, 1 + i, 12, tzinfo=UTC),
-                f"Notes {i + 1}",
-            )
-        )
-    write_feed(server.root, "feed.rss", items, title="CLI Show")
-    return server.url("feed.rss")
 
 
 def _media_gets(server: MediaServer) -> int:
@@ -54,7 +35,7 @@ def test_collect_feed_then_rerun_downloads_nothing(
     media_server: MediaServer, make_speech, workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clip = make_speech(SHORT, "short.mp3")
-    feed = _feed(media_server, clip, ["a.mp3", "b.mp3", "c.mp3", "gone.mp3"], missing=("gone.mp3",))
+    feed = episodes_feed(media_server, clip, ["a.mp3", "b.mp3", "c.mp3", "gone.mp3"], missing=("gone.mp3",))
     assert main(["-w", str(workspace), "collect", feed, "--workers", "3", "--retries", "0"]) == 0
     err = capsys.readouterr().err
     assert "collected now" in err and "not_found" in err and "CLI Show" in err
@@ -94,7 +75,7 @@ def test_collect_feed_then_rerun_downloads_nothing(
 def test_nothing_collected_exits_non_zero(
     media_server: MediaServer, make_speech, workspace: Path, capsys
 ) -> None:
-    feed = _feed(media_server, make_speech(SHORT, "short.mp3"), ["x.mp3"], missing=("x.mp3",))
+    feed = episodes_feed(media_server, make_speech(SHORT, "short.mp3"), ["x.mp3"], missing=("x.mp3",))
     assert main(["-w", str(workspace), "collect", feed, "--retries", "0"]) == 1
     assert "nothing could be collected" in capsys.readouterr().err
     assert _videos(workspace)["error_kind"].to_list() == ["not_found"]
@@ -126,7 +107,7 @@ def test_option_problems_are_reported_together(workspace: Path, capsys) -> None:
 def test_sigkill_mid_download_then_resume(media_server: MediaServer, make_speech, workspace: Path) -> None:
     clip = make_speech(SHORT, "short.mp3")
     names = [f"long{i}.mp3" for i in range(6)]
-    feed = _feed(media_server, clip, names)
+    feed = episodes_feed(media_server, clip, names)
     media_server.throttle_bps = clip.stat().st_size // 4  # ~4 s per file
     cmd = [
         sys.executable,

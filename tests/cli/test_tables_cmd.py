@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +18,7 @@ import pytest
 from deltalake import DeltaTable
 
 from tests.support.fake_deepgram import FakeDeepgram
-from tests.support.feeds import FeedItem, write_feed
+from tests.support.feeds import episodes_feed
 from tests.support.media_server import MediaServer
 from tests.support.speech import SHORT
 from yc_cli.store import Store
@@ -42,24 +41,6 @@ def raw(ws: Path, table: str) -> pl.DataFrame:
     return frame
 
 
-def _feed(
-    server: MediaServer, clip: Path, names: list[str], suffix: str = "", *, missing: tuple = ()
-) -> None:
-    items = []
-    for i, name in enumerate(names):
-        if name not in missing:
-            shutil.copy(clip, server.root / name)
-        items.append(
-            FeedItem(
-                f"Episode {i + 1}",
-                server.url(name) + suffix,
-                f"ep-{i + 1}",
-                datetime(2025, 1, 1 + i, tzinfo=UTC),
-            )
-        )
-    write_feed(server.root, "feed.rss", items, title="Show")
-
-
 SECRETS = ("alice", "PASSWORD1", "APIKEY1", "SIG1", "MEDIASIG", "TOKEN2")
 
 
@@ -67,11 +48,11 @@ SECRETS = ("alice", "PASSWORD1", "APIKEY1", "SIG1", "MEDIASIG", "TOKEN2")
 def test_credentials_in_urls_never_reach_tables_logs_or_messages(
     media_server: MediaServer, make_speech, workspace: Path
 ) -> None:
-    _feed(
+    episodes_feed(
         media_server,
         make_speech(SHORT, "short.mp3"),
         ["a.mp3", "gone.mp3"],
-        "?X-Amz-Signature=MEDIASIG",
+        suffix="?X-Amz-Signature=MEDIASIG",
         missing=("gone.mp3",),
     )
     host = media_server.base_url.removeprefix("http://")
@@ -113,7 +94,7 @@ def test_two_collects_on_one_workspace_take_turns(
     media_server: MediaServer, make_speech, workspace: Path
 ) -> None:
     names = [f"e{i}.mp3" for i in range(8)]
-    _feed(media_server, make_speech(SHORT, "short.mp3"), names)
+    episodes_feed(media_server, make_speech(SHORT, "short.mp3"), names)
     media_server.delay_s.update(
         {n: 0.4 for n in names}
     )  # the first run is still downloading when the second starts

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -55,6 +56,32 @@ def write_feed(www: Path, name: str, items: list[FeedItem], **kwargs: str) -> Pa
     path = www / name
     path.write_text(rss_feed(items, **kwargs), encoding="utf-8")
     return path
+
+
+def episodes_feed(
+    server,
+    clip: Path,
+    names: list[str],
+    *,
+    suffix: str = "",
+    missing: tuple[str, ...] = (),
+    title: str = "CLI Show",
+) -> str:
+    """``feed.rss`` on a :class:`~tests.support.media_server.MediaServer`: one dated episode per name (a copy of
+    ``clip``, except the names in ``missing``: their URLs answer 404), enclosure URLs ending in ``suffix``.
+    Returns the feed's URL."""
+    items = []
+    for i, name in enumerate(names):
+        if name not in missing:
+            shutil.copy(clip, server.root / name)
+        published = datetime(2025, 1, 1 + i, 12, tzinfo=UTC)
+        items.append(
+            FeedItem(
+                f"Episode {i + 1}", server.url(name) + suffix, f"ep-{i + 1}", published, f"Notes {i + 1}"
+            )
+        )
+    write_feed(server.root, "feed.rss", items, title=title)
+    return server.url("feed.rss")
 
 
 def audio_page(sources: list[str], *, title: str = "Episodes") -> str:
