@@ -143,6 +143,21 @@ def write_rows(path: Path, n: int = 12, words: int = 12) -> Path:
     return path
 
 
+# lora.yml's keys set for a plain, quick CPU run: fp32 AdamW, no eval/save cadence, no warm-up, no watchdog
+PLAIN_CPU: dict[str, Any] = {
+    "special_tokens": None,
+    "loss_watchdog_threshold": None,
+    "warmup_steps": 0,
+    "bf16": False,
+    "gradient_checkpointing": False,
+    "flash_attention": None,
+    "optimizer": "adamw_torch",
+    "evals_per_epoch": None,
+    "saves_per_epoch": None,
+    "val_set_size": 0,
+}
+
+
 def lora_yml(tmp: Path, base_model: Path, data: Path, **overrides: Any) -> Path:
     """The user's lora.yml shape (see reference/seed.md) pointed at local files, small and CPU-friendly."""
     cfg: dict[str, Any] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.train_models import lora_yml, tiny_model, write_rows
+from tests.support.train_models import PLAIN_CPU, lora_yml, tiny_model, write_rows
 from yc_train.attention import VARLEN_MODEL_TYPES
 from yc_train.config import load_config
 from yc_train.kernels import FlashKernel, choose_attention, find_flash_kernel, hub_kernel_cached
@@ -95,21 +95,9 @@ def tiny_llama(tmp_path_factory, smollm2_dir) -> Path:
 def _run(tmp_path: Path, model: Path, **overrides):
     tmp_path.mkdir(parents=True, exist_ok=True)
     data = write_rows(tmp_path / "rows.jsonl", n=6)
-    base = dict(
-        adapter=None,
-        special_tokens=None,
-        max_steps=2,
-        loss_watchdog_threshold=None,
-        warmup_steps=0,
-        bf16=False,
-        gradient_checkpointing=False,
-        flash_attention=None,
-        optimizer="adamw_torch",
-        evals_per_epoch=None,
-        saves_per_epoch=None,
-        val_set_size=0,
+    cfg, _ = load_config(
+        lora_yml(tmp_path, model, data, **{**PLAIN_CPU, "adapter": None, "max_steps": 2, **overrides})
     )
-    cfg, _ = load_config(lora_yml(tmp_path, model, data, **{**base, **overrides}))
     return train(cfg)
 
 

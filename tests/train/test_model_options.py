@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from tests.support.train_models import lora_yml, tiny_model, write_rows
+from tests.support.train_models import PLAIN_CPU, lora_yml, tiny_model, write_rows
 from yc_train.config import load_config
 from yc_train.errors import TrainError
 
@@ -21,19 +21,7 @@ def tiny_llama(tmp_path_factory, smollm2_dir) -> Path:
 
 def _cfg(tmp_path: Path, model: Path, **overrides):
     data = write_rows(tmp_path / "rows.jsonl", n=8)
-    plain = dict(
-        special_tokens=None,
-        loss_watchdog_threshold=None,
-        bf16=False,
-        gradient_checkpointing=False,
-        flash_attention=None,
-        optimizer="adamw_torch",
-        evals_per_epoch=None,
-        saves_per_epoch=None,
-        val_set_size=0,
-        warmup_steps=0,
-    )
-    return load_config(lora_yml(tmp_path, model, data, **{**plain, **overrides}))[0]
+    return load_config(lora_yml(tmp_path, model, data, **{**PLAIN_CPU, **overrides}))[0]
 
 
 def test_unfrozen_parameters_train_only_the_matching_weights(tmp_path, tiny_llama):

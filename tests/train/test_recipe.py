@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from tests.support.train_models import lora_yml, tiny_model, write_rows
+from tests.support.train_models import PLAIN_CPU, lora_yml, tiny_model, write_rows
 from yc_train.config import load_config
 from yc_train.errors import TrainError
 from yc_train.recipe import train
@@ -81,19 +81,10 @@ def test_full_finetune_changes_weights_and_saves_model(tmp_path, tiny_llama):
             tmp_path,
             tiny_llama,
             data,
+            **PLAIN_CPU,
             adapter=None,
-            special_tokens=None,
             max_steps=8,
-            loss_watchdog_threshold=None,
             learning_rate=3e-3,
-            warmup_steps=0,
-            bf16=False,
-            gradient_checkpointing=False,
-            flash_attention=None,
-            optimizer="adamw_torch",
-            evals_per_epoch=None,
-            saves_per_epoch=None,
-            val_set_size=0,
             use_tensorboard=True,
             wandb_project="yc-test",
             wandb_mode="offline",
