@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from yc_cli.context import state
-from yc_cli.render import out, table
+from yc_cli.render import out, print_json, table
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +39,7 @@ def compact(
         with store.writing(name, on_wait=None if as_json else console_waiter(console)):
             results.append(store.compact(name, retain_hours=retain_hours))
     if as_json:
-        out.print_json(json.dumps(results))
+        print_json(results)
         return
     out.print(
         table(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,7 @@ def _run(config: Path, quant: str, out_dir: Path | None, overwrite: bool, lora: 
 def _show(ctx: typer.Context, result: Any, run: str) -> None:
     """The result as a table (or JSON with --json), then the command that runs it."""
     from yc_cli.context import state
-    from yc_cli.render import out, table
+    from yc_cli.render import out, print_json, table
 
     fields: dict[str, Any] = {"model": str(result.model_dir), "gguf": str(result.gguf)}
     if result.merged_now:
@@ -76,7 +75,7 @@ def _show(ctx: typer.Context, result: Any, run: str) -> None:
         fields["Modelfile"] = str(result.modelfile)
     fields["run it"] = run
     if state(ctx).json:
-        out.print_json(json.dumps(fields))
+        print_json(fields)
         return
     out.print(
         table("yc export: result", ["field", "value"], [(k, v) for k, v in fields.items() if k != "run it"])

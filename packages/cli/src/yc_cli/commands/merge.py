@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -47,7 +46,7 @@ def merge(
     unless --overwrite. With --json: the result as JSON on stdout.
     """
     from yc_cli.commands.infer import load_train_config
-    from yc_cli.render import console, out, progress, table
+    from yc_cli.render import console, out, print_json, progress, table
     from yc_train.merge import merge_adapter, resolve_model_dir
 
     cfg = load_train_config(config, sets)
@@ -77,7 +76,7 @@ def merge(
         "shards": len(result.shards),
     }
     if state(ctx).json:
-        out.print_json(json.dumps(fields))
+        print_json(fields)
         return
     console.print(f"merged model: {result.out_dir}")
     out.print(table("yc merge: result", ["field", "value"], list(fields.items())))

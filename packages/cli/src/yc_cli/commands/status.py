@@ -9,7 +9,7 @@ import typer
 from yc_cli.context import state
 from yc_cli.errors import YcError
 from yc_cli.published import latest_published
-from yc_cli.render import out, table
+from yc_cli.render import out, print_json, table
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +33,7 @@ def status(ctx: typer.Context) -> None:
     rows = st.store.status()
     published = latest_published(st.workspace)  # -- yc publish's record (see yc_cli/published.py)
     if as_json:
-        out.print_json(json.dumps({"workspace": str(st.workspace), "tables": rows, "published": published}))
+        print_json({"workspace": str(st.workspace), "tables": rows, "published": published})
         return
     out.print(
         table(
@@ -90,7 +90,7 @@ def log_(
     st = state(ctx)
     history = st.store.history(name)
     if st.json:
-        out.print_json(json.dumps(history))
+        print_json(history)
         return
     out.print(
         table(
